@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { loadConfig } from '../config/load-config.ts';
+import { reportAndExit } from './report-error.ts';
+
+export function configCheckCommand(): Command {
+  const config = new Command('config').description('work with the config file');
+  config
+    .command('check')
+    .description(
+      'validate a config file (and BALLAST_* overrides); exit 1 with the problem if invalid',
+    )
+    .argument('<file>', 'config file (YAML)')
+    .action(async (file: string) => {
+      try {
+        const { config: loaded } = await loadConfig(file);
+        process.stdout.write(
+          `${file}: OK (${loaded.repos.length} repositories, listening on ${loaded.listen})\n`,
+        );
+      } catch (error) {
+        reportAndExit(error);
+      }
+    });
+  return config;
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { configCheckCommand } from './config-check-command.ts';
+import { serveCommand } from './serve-command.ts';
+
+const program = new Command('ballast')
+  .description(
+    'Keeps Helm-based delivery working while DNS, CDNs, chart repositories and registries fail.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program.addCommand(serveCommand());
+program.addCommand(configCheckCommand());
+
+await program.parseAsync(process.argv);

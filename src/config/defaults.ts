@@ -1,0 +1,16 @@
+/**
+ * The one place where defaults live. Every key of the config has one; the schema fills
+ * them in, and docs/configuration.md documents them (a test keeps the two in step).
+ */
+export const configDefaults = {
+  listen: '0.0.0.0:8080',
+  storage: { fs: { path: './data' } },
+  log: { level: 'info' },
+  timeouts: { connect: '5s', headers: '15s', body: '60s' },
+  limits: { indexSize: '64MiB', chartSize: '64MiB', provSize: '1MiB' },
+  maxRedirects: 5,
+  repo: {
+    refresh: '5m',
+    guard: { maxShrink: '10%' },
+  },
+} as const;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { configDefaults as d } from './defaults.ts';
+import { parseDuration, parseRatio, parseSize } from './units.ts';
+
+function human(parse: (v: string | number) => number | undefined, expected: string) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const parsed = parse(value);
+    if (parsed === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${expected}, got ${JSON.stringify(value)}`,
+      });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+const duration = human(parseDuration, 'a duration such as 30s, 5m or 24h');
+const size = human(parseSize, 'a size such as 512KiB or 64MiB');
+const ratio = human(parseRatio, 'a percentage such as 10% or a fraction between 0 and 1');
+
+const listen = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port');
+
+const repoName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,62}$/,
+    'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
+  .refine((name) => !['v2', 'api', 'files', 'metrics'].includes(name), 'is a reserved path');
+
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'expected an http:// or https:// URL',
+  });
+
+const upstream = z.strictObject({
+  url: httpUrl,
+  /** Hosts other than the upstream's own that its index may point chart URLs at. */
+  chartHosts: z.array(z.string().min(1)).default([]),
+});
+
+const repo = z.strictObject({
+  name: repoName,
+  upstreams: z.array(upstream).min(1, 'a mirrored repository needs at least one upstream'),
+  refresh: duration.prefault(d.repo.refresh),
+  guard: z.strictObject({ maxShrink: ratio.prefault(d.repo.guard.maxShrink) }).prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  listen: listen.default(d.listen),
+  storage: z
+    .strictObject({
+      fs: z.strictObject({ path: z.string().min(1).default(d.storage.fs.path) }).prefault({}),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default(d.log.level),
+    })
+    .prefault({}),
+  timeouts: z
+    .strictObject({
+      connect: duration.prefault(d.timeouts.connect),
+      headers: duration.prefault(d.timeouts.headers),
+      body: duration.prefault(d.timeouts.body),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      indexSize: size.prefault(d.limits.indexSize),
+      chartSize: size.prefault(d.limits.chartSize),
+      provSize: size.prefault(d.limits.provSize),
+    })
+    .prefault({}),
+  maxRedirects: z.number().int().min(0).max(20).default(d.maxRedirects),
+  repos: z
+    .array(repo)
+    .default([])
+    .superRefine((repos, ctx) => {
+      const seen = new Set<string>();
+      repos.forEach((r, i) => {
+        if (seen.has(r.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `duplicate repository name "${r.name}"`,
+          });
+        }
+        seen.add(r.name);
+      });
+    }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type RepoConfig = Config['repos'][number];
+export type UpstreamConfig = RepoConfig['upstreams'][number];

@@ -1,0 +1,90 @@
+/**
+ * Every error code Ballast reports, with its HTTP status and a message template.
+ * `{name}` placeholders are filled from the error's details. Each code is documented
+ * in docs/errors.md (a test checks that).
+ */
+export const errorCatalogue = {
+  BALLAST_CONFIG_INVALID: {
+    status: 500,
+    message: 'config: {key}: {problem}',
+  },
+  BALLAST_CONFIG_UNREADABLE: {
+    status: 500,
+    message: 'config: cannot read {file}: {reason}',
+  },
+  BALLAST_BAD_PATH: {
+    status: 400,
+    message: 'invalid path segment {segment}: {reason}',
+  },
+  BALLAST_REPO_NOT_FOUND: {
+    status: 404,
+    message: 'no repository named {repo}',
+  },
+  BALLAST_CHART_NOT_FOUND: {
+    status: 404,
+    message: 'repository {repo} has no chart file {file}',
+  },
+  BALLAST_INDEX_UNAVAILABLE: {
+    status: 503,
+    message: 'repository {repo} has no index yet and its upstream failed: {reason}',
+  },
+  BALLAST_INDEX_INVALID: {
+    status: 502,
+    message: 'index from {source} is invalid: {reason}',
+  },
+  BALLAST_INDEX_REFUSED: {
+    status: 502,
+    message: 'index from {source} refused by the guard: {reason}',
+  },
+  BALLAST_BODY_TOO_LARGE: {
+    status: 502,
+    message: '{what} from {source} exceeds the limit of {limit} bytes',
+  },
+  BALLAST_DIGEST_MISMATCH: {
+    status: 502,
+    message: '{what} from {source} has digest {actual}, expected {expected}',
+  },
+  BALLAST_CHART_HOST_NOT_ALLOWED: {
+    status: 502,
+    message:
+      'chart URL {url} points at host {host}, which is not the upstream {upstream}; list it in chartHosts of that upstream to allow it',
+  },
+  BALLAST_UPSTREAM_STATUS: {
+    status: 502,
+    message: '{source} answered HTTP {statusCode}',
+  },
+  BALLAST_UPSTREAM_UNREACHABLE: {
+    status: 502,
+    message: 'cannot reach {source}: {reason}',
+  },
+  BALLAST_UPSTREAM_TIMEOUT: {
+    status: 504,
+    message: '{source} did not answer in time ({stage} timeout after {ms} ms)',
+  },
+  BALLAST_TOO_MANY_REDIRECTS: {
+    status: 502,
+    message: '{source} redirected more than {limit} times',
+  },
+  BALLAST_BLOB_NOT_FOUND: {
+    status: 404,
+    message: 'blob {digest} is not in the store',
+  },
+  BALLAST_STORE_KEY_INVALID: {
+    status: 400,
+    message: 'invalid store key {key}: {reason}',
+  },
+  BALLAST_BAD_REQUEST: {
+    status: 400,
+    message: 'the request is malformed',
+  },
+  BALLAST_NOT_FOUND: {
+    status: 404,
+    message: 'no route for this method and path',
+  },
+  BALLAST_INTERNAL: {
+    status: 500,
+    message: 'internal error; see the server log',
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;

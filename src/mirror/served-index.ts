@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { chartFileName, chartPath } from '../helm/chart-url.ts';
+import type { ChartVersion, HelmIndex } from '../helm/index-parse.ts';
+import type { Digest } from '../store/store.ts';
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+/** Where a served chart file comes from and what its bytes must hash to. */
+export interface ChartSource {
+  url: string;
+  digest: Digest;
+}
+
+/**
+ * A repository index as Ballast serves it, kept in memory in one compact form: the JSON
+ * bytes (every Helm reads JSON as YAML) with chart URLs rewritten to this mirror, the same
+ * bytes precompressed, and a lookup from served file name to upstream source.
+ */
+export interface ServedIndex {
+  body: Buffer;
+  gzip: Buffer;
+  brotli: Buffer;
+  /** Strong validator of `body`. */
+  etag: string;
+  versions: number;
+  charts: ReadonlyMap<string, ChartSource>;
+}
+
+/** `index` must carry absolute upstream chart URLs and a digest on every entry. */
+export async function buildServedIndex(index: HelmIndex): Promise<ServedIndex> {
+  const charts = new Map<string, ChartSource>();
+  const entries: Record<string, ChartVersion[]> = Object.create(null);
+  let versions = 0;
+  for (const [chart, list] of Object.entries(index.entries)) {
+    entries[chart] = list.map((entry) => {
+      const file = chartFileName(entry.name, entry.version);
+      const url = entry.urls[0];
+      if (!charts.has(file) && url !== undefined && entry.digest !== undefined) {
+        charts.set(file, { url, digest: `sha256:${entry.digest.toLowerCase()}` });
+      }
+      versions += 1;
+      return { ...entry, urls: [chartPath(file)] };
+    });
+  }
+  const body = Buffer.from(JSON.stringify({ ...index, entries }));
+  const [gzipped, brotli] = await Promise.all([
+    gzipAsync(body, { level: 6 }),
+    brotliAsync(body, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 5,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  ]);
+  const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 40)}"`;
+  return { body, gzip: gzipped, brotli, etag, versions, charts };
+}

@@ -1,0 +1,35 @@
+import type { EventBus } from './events.ts';
+import type { Logger } from './logger.ts';
+
+/** Writes the events an operator should see as structured log lines. */
+export function logEvents(bus: EventBus, logger: Logger): void {
+  const log = logger.child({ module: 'events' });
+  bus.on('index:updated', (e) =>
+    log.info({ event: 'index:updated', ...e }, 'index updated from upstream'),
+  );
+  bus.on('index:refresh-failed', (e) =>
+    log.warn(
+      { event: 'index:refresh-failed', ...e },
+      'index refresh failed; serving the last good index',
+    ),
+  );
+  bus.on('guard:refused', (e) =>
+    log.error(
+      { event: 'guard:refused', ...e },
+      'index guard refused the upstream index; keeping the last good one',
+    ),
+  );
+  bus.on('index:entry-skipped', (e) =>
+    log.warn({ event: 'index:entry-skipped', ...e }, 'skipped an index entry'),
+  );
+  bus.on('chart:stored', (e) =>
+    log.info({ event: 'chart:stored', ...e }, 'chart verified and stored'),
+  );
+  bus.on('chart:rejected', (e) =>
+    log.warn({ event: 'chart:rejected', ...e }, 'chart download refused'),
+  );
+  bus.on('upstream:request', (e) => {
+    if (e.outcome === 'error')
+      log.warn({ event: 'upstream:request', ...e }, 'upstream request failed');
+  });
+}

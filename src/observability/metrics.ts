@@ -1,0 +1,110 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EventBus } from './events.ts';
+
+export interface RepoGauges {
+  name: string;
+  status(): { versions: number; checkedAt: number };
+}
+
+/** Prometheus metrics, fed by events; one registry per running Ballast. */
+export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[]): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ballast_' });
+  const registers = [registry];
+
+  const httpRequests = new Counter({
+    name: 'ballast_http_requests_total',
+    help: 'HTTP requests served, by route and status.',
+    labelNames: ['route', 'method', 'status'],
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'ballast_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request.',
+    labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15],
+    registers,
+  });
+  const cache = new Counter({
+    name: 'ballast_cache_requests_total',
+    help: 'Lookups of cached content, by result (hit or miss).',
+    labelNames: ['repo', 'kind', 'result'],
+    registers,
+  });
+  const upstreamRequests = new Counter({
+    name: 'ballast_upstream_requests_total',
+    help: 'Requests to upstreams, by outcome (ok, not-modified, error) and cause of errors.',
+    labelNames: ['upstream', 'kind', 'outcome', 'cause'],
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: 'ballast_upstream_request_duration_seconds',
+    help: 'Time until an upstream answered with headers.',
+    labelNames: ['upstream', 'kind'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+    registers,
+  });
+  const guardRefusals = new Counter({
+    name: 'ballast_guard_refusals_total',
+    help: 'Upstream indexes the guard refused to take over the last good one.',
+    labelNames: ['repo', 'reason'],
+    registers,
+  });
+  const staleServed = new Counter({
+    name: 'ballast_index_stale_served_total',
+    help: 'Index responses served from the last good copy because the upstream failed.',
+    labelNames: ['repo'],
+    registers,
+  });
+  const skippedEntries = new Counter({
+    name: 'ballast_index_entries_skipped_total',
+    help: 'Upstream index entries skipped because Helm would skip them or they cannot be verified.',
+    labelNames: ['repo'],
+    registers,
+  });
+  const chartsRejected = new Counter({
+    name: 'ballast_charts_rejected_total',
+    help: 'Chart downloads refused (digest mismatch, size limit, host not allowed, upstream error).',
+    labelNames: ['repo', 'code'],
+    registers,
+  });
+  new Gauge({
+    name: 'ballast_index_age_seconds',
+    help: 'Seconds since the upstream last confirmed the index served for a repository.',
+    labelNames: ['repo'],
+    registers,
+    collect() {
+      this.reset();
+      for (const repo of repos()) {
+        const { checkedAt } = repo.status();
+        if (checkedAt > 0) this.set({ repo: repo.name }, (Date.now() - checkedAt) / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ballast_index_versions',
+    help: 'Chart versions in the index served for a repository.',
+    labelNames: ['repo'],
+    registers,
+    collect() {
+      this.reset();
+      for (const repo of repos()) this.set({ repo: repo.name }, repo.status().versions);
+    },
+  });
+
+  bus.on('http:response', ({ route, method, status, durationMs }) => {
+    httpRequests.inc({ route, method, status });
+    httpDuration.observe({ route }, durationMs / 1000);
+  });
+  bus.on('cache:hit', ({ repo, kind }) => cache.inc({ repo, kind, result: 'hit' }));
+  bus.on('cache:miss', ({ repo, kind }) => cache.inc({ repo, kind, result: 'miss' }));
+  bus.on('upstream:request', ({ upstream, kind, outcome, durationMs, cause }) => {
+    upstreamRequests.inc({ upstream, kind, outcome, cause: cause ?? '' });
+    upstreamDuration.observe({ upstream, kind }, durationMs / 1000);
+  });
+  bus.on('guard:refused', ({ repo, reason }) => guardRefusals.inc({ repo, reason }));
+  bus.on('index:stale-served', ({ repo }) => staleServed.inc({ repo }));
+  bus.on('index:entry-skipped', ({ repo }) => skippedEntries.inc({ repo }));
+  bus.on('chart:rejected', ({ repo, code }) => chartsRejected.inc({ repo, code }));
+  return registry;
+}

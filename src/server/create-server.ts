@@ -1,0 +1,89 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Registry } from 'prom-client';
+import { BallastError } from '../errors/ballast-error.ts';
+import type { RepoMirror } from '../mirror/repo-mirror.ts';
+import type { EventBus } from '../observability/events.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Store } from '../store/store.ts';
+import { createBlobMemoryCache } from './blob-memory-cache.ts';
+import { registerHelmRoutes } from './routes/helm-routes.ts';
+import { registerOpsRoutes } from './routes/ops-routes.ts';
+
+export interface ServerOptions {
+  mirrors: ReadonlyMap<string, RepoMirror>;
+  store: Store;
+  metrics: Registry;
+  bus: EventBus;
+  logger: Logger;
+  isAccepting: () => boolean;
+  /** Memory for recently served small blobs. */
+  blobCacheBytes?: number;
+}
+
+/** The HTTP face of Ballast: routes get their dependencies here and nowhere else. */
+export function createServer(options: ServerOptions): FastifyInstance {
+  const { bus } = options;
+  const app = Fastify({
+    loggerInstance: options.logger.child({ module: 'http' }) as FastifyBaseLogger,
+    // Requests are logged once, in the onResponse hook below, with the route and timing.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 300 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    bus.emit('http:response', {
+      route,
+      method: request.method,
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+    });
+    if (reply.statusCode >= 500) {
+      request.log.warn(
+        { url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request failed',
+      );
+    } else {
+      request.log.debug(
+        { url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
+    }
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof BallastError) {
+      return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply
+        .code(status)
+        .send({ error: { code: 'BALLAST_BAD_REQUEST', message: (error as Error).message } });
+    }
+    request.log.error({ err: error, url: request.url }, 'unexpected error');
+    return reply
+      .code(500)
+      .send({ error: { code: 'BALLAST_INTERNAL', message: 'internal error; see the server log' } });
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({
+      error: {
+        code: 'BALLAST_NOT_FOUND',
+        message: `no route for ${request.method} ${request.url}`,
+      },
+    }),
+  );
+
+  const blobCache = createBlobMemoryCache(
+    options.store,
+    options.blobCacheBytes ?? 64 * 1024 * 1024,
+    4 * 1024 * 1024,
+  );
+  registerOpsRoutes(app, options);
+  registerHelmRoutes(app, { ...options, blobCache });
+  return app;
+}

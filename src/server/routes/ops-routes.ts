@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { RepoMirror } from '../../mirror/repo-mirror.ts';
+
+export interface OpsRoutesOptions {
+  mirrors: ReadonlyMap<string, RepoMirror>;
+  metrics: Registry;
+  /** False while starting and once shutdown has begun. */
+  isAccepting: () => boolean;
+}
+
+/** Liveness, readiness and Prometheus metrics. */
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  { mirrors, metrics, isAccepting }: OpsRoutesOptions,
+): void {
+  app.get('/-/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/-/readyz', async (_request, reply) => {
+    const repos = Object.fromEntries([...mirrors].map(([name, mirror]) => [name, mirror.status()]));
+    const ready = isAccepting();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', repos });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const body = await metrics.metrics();
+    return reply.header('content-type', metrics.contentType).send(body);
+  });
+}

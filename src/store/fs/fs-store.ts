@@ -1,0 +1,153 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { BallastError } from '../../errors/ballast-error.ts';
+import {
+  type BlobInfo,
+  type ByteRange,
+  type Digest,
+  isDigest,
+  isDocumentKey,
+  type PutBlobOptions,
+  type Store,
+} from '../store.ts';
+
+export interface FsStoreOptions {
+  root: string;
+}
+
+/**
+ * The filesystem store: `blobs/sha256/ab/<hex>`, `docs/<key>`, and `tmp/` for writes in
+ * progress. Every write goes to `tmp/`, is fsynced, then renamed into place, so a crash
+ * leaves at worst an orphan in `tmp/` (cleared at start-up), never a partial object.
+ */
+export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
+  const tmpDir = path.join(root, 'tmp');
+  await rm(tmpDir, { recursive: true, force: true });
+  await mkdir(tmpDir, { recursive: true });
+  await mkdir(path.join(root, 'blobs', 'sha256'), { recursive: true });
+  await mkdir(path.join(root, 'docs'), { recursive: true });
+
+  const blobPath = (digest: Digest) => {
+    if (!isDigest(digest))
+      throw new BallastError('BALLAST_STORE_KEY_INVALID', {
+        key: digest,
+        reason: 'not a sha256 digest',
+      });
+    const hex = digest.slice('sha256:'.length);
+    return path.join(root, 'blobs', 'sha256', hex.slice(0, 2), hex);
+  };
+  const docPath = (key: string) => {
+    if (!isDocumentKey(key))
+      throw new BallastError('BALLAST_STORE_KEY_INVALID', {
+        key,
+        reason: 'not a plain relative key',
+      });
+    return path.join(root, 'docs', key);
+  };
+  const tmpPath = () => path.join(tmpDir, randomUUID());
+
+  return {
+    async statBlob(digest) {
+      try {
+        const info = await stat(blobPath(digest));
+        return { digest, size: info.size };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+
+    async readBlob(digest, range?: ByteRange): Promise<Readable> {
+      const file = blobPath(digest);
+      const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') throw new BallastError('BALLAST_BLOB_NOT_FOUND', { digest });
+        throw error;
+      });
+      return createReadStream('', { fd: handle, ...(range ?? {}) });
+    },
+
+    async putBlob(source, options: PutBlobOptions): Promise<BlobInfo> {
+      const temp = tmpPath();
+      const handle = await open(temp, 'wx');
+      const hash = createHash('sha256');
+      let size = 0;
+      try {
+        for await (const chunk of source) {
+          size += chunk.byteLength;
+          if (size > options.maxBytes) {
+            throw new BallastError('BALLAST_BODY_TOO_LARGE', {
+              what: options.what,
+              source: options.source,
+              limit: options.maxBytes,
+            });
+          }
+          hash.update(chunk);
+          await handle.write(chunk);
+        }
+        const digest: Digest = `sha256:${hash.digest('hex')}`;
+        if (options.expectedDigest !== undefined && digest !== options.expectedDigest) {
+          throw new BallastError('BALLAST_DIGEST_MISMATCH', {
+            what: options.what,
+            source: options.source,
+            actual: digest,
+            expected: options.expectedDigest,
+          });
+        }
+        await handle.sync();
+        await handle.close();
+        const target = blobPath(digest);
+        await mkdir(path.dirname(target), { recursive: true });
+        await rename(temp, target);
+        return { digest, size };
+      } catch (error) {
+        await handle.close().catch(() => {});
+        await rm(temp, { force: true });
+        throw error;
+      }
+    },
+
+    async getDocument(key) {
+      try {
+        return await readFile(docPath(key));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+
+    async putDocument(key, data) {
+      const target = docPath(key);
+      const temp = tmpPath();
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(temp, target);
+    },
+
+    async deleteDocument(key) {
+      await rm(docPath(key), { force: true });
+    },
+
+    async listDocuments(prefix) {
+      const base = path.join(root, 'docs');
+      const entries = await readdir(base, { recursive: true, withFileTypes: true });
+      return entries
+        .filter((entry) => entry.isFile())
+        .map((entry) =>
+          path.relative(base, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'),
+        )
+        .filter((key) => key.startsWith(prefix))
+        .sort();
+    },
+
+    async close() {},
+  };
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { isBallastError } from '../errors/ballast-error.ts';
+import type { Digest, Store } from './store.ts';
+
+/** The behaviour every Store implementation must have; run by each implementation's test. */
+export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
+  const bytes = Buffer.from('chart bytes '.repeat(1000));
+  const digest: Digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const chunks = (data: Buffer, size = 1000) =>
+    (async function* () {
+      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+    })();
+  const opts = { maxBytes: 1 << 20, what: 'chart', source: 'test' };
+
+  test(`${name}: a blob is stored by its digest and read back whole or by range`, async () => {
+    const store = await makeStore();
+    const info = await store.putBlob(chunks(bytes), { ...opts, expectedDigest: digest });
+    assert.deepEqual(info, { digest, size: bytes.length });
+    assert.deepEqual(await store.statBlob(digest), info);
+    assert.deepEqual(Buffer.concat(await (await store.readBlob(digest)).toArray()), bytes);
+    const part = Buffer.concat(
+      await (await store.readBlob(digest, { start: 5, end: 15 })).toArray(),
+    );
+    assert.deepEqual(part, bytes.subarray(5, 16));
+    await store.close();
+  });
+
+  test(`${name}: a digest mismatch stores nothing`, async () => {
+    const store = await makeStore();
+    const wrong: Digest = `sha256:${'0'.repeat(64)}`;
+    await assert.rejects(
+      store.putBlob(chunks(bytes), { ...opts, expectedDigest: wrong }),
+      (error) => isBallastError(error, 'BALLAST_DIGEST_MISMATCH'),
+    );
+    assert.equal(await store.statBlob(wrong), undefined);
+    assert.equal(await store.statBlob(digest), undefined);
+    await store.close();
+  });
+
+  test(`${name}: a blob over the size limit stores nothing`, async () => {
+    const store = await makeStore();
+    await assert.rejects(store.putBlob(chunks(bytes), { ...opts, maxBytes: 100 }), (error) =>
+      isBallastError(error, 'BALLAST_BODY_TOO_LARGE'),
+    );
+    assert.equal(await store.statBlob(digest), undefined);
+    await store.close();
+  });
+
+  test(`${name}: a source that fails midway stores nothing`, async () => {
+    const store = await makeStore();
+    async function* broken() {
+      yield bytes.subarray(0, 100);
+      throw new Error('connection reset');
+    }
+    await assert.rejects(store.putBlob(broken(), opts), /connection reset/);
+    assert.equal(await store.statBlob(digest), undefined);
+    await store.close();
+  });
+
+  test(`${name}: reading a missing blob is a not-found error`, async () => {
+    const store = await makeStore();
+    await assert.rejects(store.readBlob(`sha256:${'a'.repeat(64)}`), (error) =>
+      isBallastError(error, 'BALLAST_BLOB_NOT_FOUND'),
+    );
+    await store.close();
+  });
+
+  test(`${name}: documents are replaced whole, listed by prefix and deleted`, async () => {
+    const store = await makeStore();
+    assert.equal(await store.getDocument('repos/a/index.json'), undefined);
+    await store.putDocument('repos/a/index.json', '{"v":1}');
+    await store.putDocument('repos/a/index.json', '{"v":2}');
+    await store.putDocument('repos/b/index.json', 'b');
+    assert.equal((await store.getDocument('repos/a/index.json'))?.toString(), '{"v":2}');
+    assert.deepEqual(await store.listDocuments('repos/'), [
+      'repos/a/index.json',
+      'repos/b/index.json',
+    ]);
+    await store.deleteDocument('repos/a/index.json');
+    assert.equal(await store.getDocument('repos/a/index.json'), undefined);
+    await store.close();
+  });
+
+  test(`${name}: keys and digests that try to escape are refused`, async () => {
+    const store = await makeStore();
+    for (const key of ['../outside', 'a/../../b', '/abs', 'a//b', 'a/./b', '']) {
+      await assert.rejects(
+        store.putDocument(key, 'x'),
+        (error) => isBallastError(error, 'BALLAST_STORE_KEY_INVALID'),
+        key,
+      );
+    }
+    await assert.rejects(store.readBlob('sha256:../../etc/passwd' as Digest), (error) =>
+      isBallastError(error, 'BALLAST_STORE_KEY_INVALID'),
+    );
+    await store.close();
+  });
+}

@@ -1,0 +1,60 @@
+import type { Readable } from 'node:stream';
+
+/** A digest in OCI form: `sha256:` followed by 64 lowercase hex characters. */
+export type Digest = `sha256:${string}`;
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+export interface PutBlobOptions {
+  /** When given, the bytes are committed only if they hash to this digest. */
+  expectedDigest?: Digest;
+  /** The write fails, and nothing is kept, past this many bytes. */
+  maxBytes: number;
+  /** For error messages: what the bytes are and where they came from. */
+  what: string;
+  source: string;
+}
+
+/** Inclusive byte range, as in HTTP. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where Ballast keeps what it serves: immutable blobs addressed by their sha256, and small
+ * mutable documents (indexes, metadata) addressed by key. Every implementation passes the
+ * suite in store-contract.ts. Writes are atomic: a reader sees the old value or the new one,
+ * never a part, and a blob is visible only once its digest is verified.
+ */
+export interface Store {
+  statBlob(digest: Digest): Promise<BlobInfo | undefined>;
+  /** A stream of the blob (or of a range of it); throws BALLAST_BLOB_NOT_FOUND. */
+  readBlob(digest: Digest, range?: ByteRange): Promise<Readable>;
+  putBlob(source: AsyncIterable<Uint8Array>, options: PutBlobOptions): Promise<BlobInfo>;
+  getDocument(key: string): Promise<Buffer | undefined>;
+  putDocument(key: string, data: Buffer | string): Promise<void>;
+  deleteDocument(key: string): Promise<void>;
+  /** Keys that start with the prefix, sorted. */
+  listDocuments(prefix: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const digestPattern = /^sha256:[0-9a-f]{64}$/;
+const keyPattern = /^[a-z0-9][a-z0-9._+-]*(\/[a-z0-9][a-z0-9._+-]*)*$/i;
+
+export function isDigest(value: string): value is Digest {
+  return digestPattern.test(value);
+}
+
+/** Document keys are slash-separated names; no empty, dot or dot-dot segments. */
+export function isDocumentKey(key: string): boolean {
+  return (
+    key.length <= 512 &&
+    keyPattern.test(key) &&
+    !key.split('/').some((s) => s === '.' || s === '..')
+  );
+}
