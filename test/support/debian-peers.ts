@@ -1,0 +1,30 @@
+import { accessSync, constants } from 'node:fs';
+
+/** The real peers Debian packages provide (shared/TESTING.md); .ci/run installs them. */
+export const debianPeers = {
+  nginx: { binary: '/usr/sbin/nginx', package: 'nginx-light' },
+  registry: { binary: '/usr/bin/docker-registry', package: 'docker-registry' },
+  skopeo: { binary: '/usr/bin/skopeo', package: 'skopeo' },
+  dnsmasq: { binary: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
+  wrk: { binary: '/usr/bin/wrk', package: 'wrk' },
+} as const;
+
+export type DebianPeer = keyof typeof debianPeers;
+
+/** The peer's executable, or an error saying which Debian package to install. */
+export function peerBinary(peer: DebianPeer): string {
+  const { binary, package: name } = debianPeers[peer];
+  return requireExecutable(binary, name);
+}
+
+export function requireExecutable(binary: string, debianPackage: string): string {
+  try {
+    accessSync(binary, constants.X_OK);
+  } catch {
+    const install = `apt-get install -y ${debianPackage}`;
+    throw new Error(
+      `${binary} is missing: install the Debian package ${debianPackage} (${install})`,
+    );
+  }
+  return binary;
+}
