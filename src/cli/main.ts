@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 import { Command } from 'commander';
 import { configCheckCommand } from './config-check-command.ts';
+import { createDoctorCommand } from './doctor-command.ts';
 import { serveCommand } from './serve-command.ts';
 
 const program = new Command('ballast')
@@ -12,5 +12,6 @@ const program = new Command('ballast')
 
 program.addCommand(serveCommand());
 program.addCommand(configCheckCommand());
+program.addCommand(createDoctorCommand());
 
 await program.parseAsync(process.argv);

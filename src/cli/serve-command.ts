@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { startBallast } from '../app/start-ballast.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { reportAndExit } from './report-error.ts';
@@ -14,6 +13,7 @@ export function serveCommand(): Command {
         const logger = createLogger(config.log.level);
         if (envOverrides.length > 0)
           logger.info({ envOverrides }, 'config overridden from the environment');
+        const { startBallast } = await import('../app/start-ballast.ts');
         const ballast = await startBallast(config, logger);
         const shutdown = (signal: string) => {
           logger.info({ signal }, 'shutting down; finishing requests in flight');

@@ -1,15 +1,16 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
-import { resolveChartUrl, unsafeFileNameReason } from '../helm/chart-url.ts';
-import { type HelmIndex, parseIndex } from '../helm/index-parse.ts';
+import { unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
 import type { ClassicRepoClient, IndexValidators } from '../upstream/classic-repo-client.ts';
 import { assertChartHostAllowed } from './chart-host.ts';
-import { guardRefusal } from './index-guard.ts';
-import { buildServedIndex, type ServedIndex } from './served-index.ts';
+import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
+import { runIndexBuild } from './run-index-build.ts';
+import type { ServedIndex } from './served-index.ts';
+import { spoolIndex, storedIndexDocument, unspoolStoredIndex } from './stored-index.ts';
 
 export interface RepoMirrorOptions {
   repo: RepoConfig;
@@ -19,6 +20,8 @@ export interface RepoMirrorOptions {
   logger: Logger;
   limits: { chartSize: number; provSize: number };
   now?: () => number;
+  /** Where index builds run; a worker thread unless a test says otherwise. */
+  buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
 }
 
 export interface IndexView {
@@ -43,22 +46,17 @@ export interface RepoMirror {
   status(): { ready: boolean; versions: number; checkedAt: number; lastError?: string };
 }
 
-interface StoredIndex {
-  format: 1;
-  fetchedAt: number;
-  upstream: string;
-  validators: IndexValidators;
-  index: HelmIndex;
-}
-
 /** The lifecycle of one mirrored repository: index freshness and guard, chart pull-through. */
 export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   const { repo, upstream, store, bus, limits } = options;
   const now = options.now ?? Date.now;
+  const buildIndex = options.buildIndex ?? runIndexBuild;
   const logger = options.logger.child({ repo: repo.name });
-  const indexKey = `repos/${repo.name}/index.json`;
+  const indexKey = `repos/${repo.name}/index`;
   const refreshFlight = createSingleFlight<void>();
   const fetchFlight = createSingleFlight<BlobInfo>();
+  // Blobs are immutable once verified: remembering them saves a stat per request.
+  const verified = new Map<string, BlobInfo>();
   let current: { index: ServedIndex; validators: IndexValidators } | undefined;
   let checkedAt = 0;
   let lastError: BallastError | undefined;
@@ -80,55 +78,57 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
             source: upstream.label,
             reason: String(error),
           });
-      if (!isBallastError(error, 'BALLAST_INDEX_REFUSED')) {
-        bus.emit('index:refresh-failed', {
-          repo: repo.name,
-          upstream: upstream.label,
-          code: lastError.code,
-          message: lastError.message,
-        });
-      }
+      bus.emit('index:refresh-failed', {
+        repo: repo.name,
+        upstream: upstream.label,
+        code: lastError.code,
+        message: lastError.message,
+      });
       throw lastError;
     }
   }
 
-  async function accept(body: Buffer, validators: IndexValidators): Promise<void> {
-    const refuse = (reason: string, message: string) => {
-      bus.emit('guard:refused', { repo: repo.name, upstream: upstream.label, reason, message });
-      return new BallastError('BALLAST_INDEX_REFUSED', { source: upstream.label, reason: message });
-    };
-    let parsed: ReturnType<typeof parseIndex>;
+  async function accept(body: AsyncIterable<Buffer>, validators: IndexValidators): Promise<void> {
+    const spooled = await spoolIndex(body);
     try {
-      parsed = parseIndex(body, upstream.label);
-    } catch (error) {
-      throw isBallastError(error, 'BALLAST_INDEX_INVALID')
-        ? refuse('invalid', error.details.reason as string)
-        : error;
+      let built: IndexBuildResult;
+      try {
+        built = await buildIndex({
+          file: spooled.file,
+          upstream: upstream.url,
+          upstreamLabel: upstream.label,
+          lastGoodVersions: current?.index.versions,
+          maxShrink: repo.guard.maxShrink,
+        });
+      } catch (error) {
+        if (
+          isBallastError(error, 'BALLAST_INDEX_INVALID') ||
+          isBallastError(error, 'BALLAST_INDEX_REFUSED')
+        ) {
+          const reason = String(error.details.guard ?? 'invalid');
+          const message = String(error.details.reason);
+          bus.emit('guard:refused', { repo: repo.name, upstream: upstream.label, reason, message });
+          throw new BallastError('BALLAST_INDEX_REFUSED', {
+            source: upstream.label,
+            reason: message,
+          });
+        }
+        throw error;
+      }
+      for (const skipped of built.skipped)
+        bus.emit('index:entry-skipped', { repo: repo.name, ...skipped });
+      const meta = { format: 2 as const, fetchedAt: now(), upstream: upstream.url, validators };
+      await store.putDocument(indexKey, storedIndexDocument(meta, spooled));
+      current = { index: built.served, validators };
+      bus.emit('index:updated', {
+        repo: repo.name,
+        upstream: upstream.label,
+        versions: built.served.versions,
+        bytes: built.served.body.length,
+      });
+    } finally {
+      await spooled.dispose();
     }
-    for (const skipped of parsed.skipped)
-      bus.emit('index:entry-skipped', { repo: repo.name, ...skipped });
-    const refusal = guardRefusal(parsed, current?.index, repo.guard.maxShrink);
-    if (refusal) throw refuse(refusal.reason, refusal.message);
-    for (const versions of Object.values(parsed.index.entries)) {
-      for (const entry of versions)
-        entry.urls = [resolveChartUrl(upstream.url, entry.urls[0] as string)];
-    }
-    const stored: StoredIndex = {
-      format: 1,
-      fetchedAt: now(),
-      upstream: upstream.url,
-      validators,
-      index: parsed.index,
-    };
-    const served = await buildServedIndex(parsed.index);
-    await store.putDocument(indexKey, JSON.stringify(stored));
-    current = { index: served, validators };
-    bus.emit('index:updated', {
-      repo: repo.name,
-      upstream: upstream.label,
-      versions: served.versions,
-      bytes: served.body.length,
-    });
   }
 
   function refresh(): Promise<void> {
@@ -173,14 +173,21 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     name: repo.name,
 
     async load() {
-      const document = await store.getDocument(indexKey);
+      const document = await store.openDocument(indexKey);
       if (!document) return;
       try {
-        const stored = JSON.parse(document.toString('utf8')) as StoredIndex;
-        current = { index: await buildServedIndex(stored.index), validators: stored.validators };
-        checkedAt = stored.fetchedAt;
+        const { meta, spooled } = await unspoolStoredIndex(document);
+        const built = await buildIndex({
+          file: spooled.file,
+          upstream: meta.upstream,
+          upstreamLabel: upstream.label,
+          lastGoodVersions: undefined,
+          maxShrink: 1,
+        }).finally(() => spooled.dispose());
+        current = { index: built.served, validators: meta.validators };
+        checkedAt = meta.fetchedAt;
         logger.info(
-          { versions: current.index.versions, fetchedAt: new Date(stored.fetchedAt).toISOString() },
+          { versions: current.index.versions, fetchedAt: new Date(meta.fetchedAt).toISOString() },
           'loaded last good index',
         );
       } catch (error) {
@@ -193,8 +200,9 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
     async chart(file) {
       const source = await sourceOf(file);
-      const cached = await store.statBlob(source.digest);
+      const cached = verified.get(source.digest) ?? (await store.statBlob(source.digest));
       if (cached) {
+        verified.set(cached.digest, cached);
         bus.emit('cache:hit', { repo: repo.name, kind: 'chart' });
         return cached;
       }

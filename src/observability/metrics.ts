@@ -56,6 +56,12 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     labelNames: ['repo'],
     registers,
   });
+  const refreshFailures = new Counter({
+    name: 'ballast_index_refresh_failures_total',
+    help: 'Index revalidations that failed (upstream error, truncated body, refused by the guard).',
+    labelNames: ['repo', 'code'],
+    registers,
+  });
   const skippedEntries = new Counter({
     name: 'ballast_index_entries_skipped_total',
     help: 'Upstream index entries skipped because Helm would skip them or they cannot be verified.',
@@ -92,9 +98,23 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     },
   });
 
+  // The hottest path of all: label lookups are done once per route, method and status.
+  const requestSeries = new Map<
+    string,
+    { count: Counter.Internal; duration: Histogram.Internal<string> }
+  >();
   bus.on('http:response', ({ route, method, status, durationMs }) => {
-    httpRequests.inc({ route, method, status });
-    httpDuration.observe({ route }, durationMs / 1000);
+    const key = `${route} ${method} ${status}`;
+    let series = requestSeries.get(key);
+    if (!series) {
+      series = {
+        count: httpRequests.labels({ route, method, status }),
+        duration: httpDuration.labels({ route }),
+      };
+      requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(durationMs / 1000);
   });
   bus.on('cache:hit', ({ repo, kind }) => cache.inc({ repo, kind, result: 'hit' }));
   bus.on('cache:miss', ({ repo, kind }) => cache.inc({ repo, kind, result: 'miss' }));
@@ -103,6 +123,7 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     upstreamDuration.observe({ upstream, kind }, durationMs / 1000);
   });
   bus.on('guard:refused', ({ repo, reason }) => guardRefusals.inc({ repo, reason }));
+  bus.on('index:refresh-failed', ({ repo, code }) => refreshFailures.inc({ repo, code }));
   bus.on('index:stale-served', ({ repo }) => staleServed.inc({ repo }));
   bus.on('index:entry-skipped', ({ repo }) => skippedEntries.inc({ repo }));
   bus.on('chart:rejected', ({ repo, code }) => chartsRejected.inc({ repo, code }));

@@ -83,6 +83,28 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     await store.close();
   });
 
+  test(`${name}: a document can be written from a stream and read as one`, async () => {
+    const store = await makeStore();
+    await store.putDocument('repos/big/index', chunks(bytes, 333));
+    const stream = await store.openDocument('repos/big/index');
+    assert.ok(stream);
+    assert.deepEqual(Buffer.concat(await stream.toArray()), bytes);
+    assert.equal(await store.openDocument('repos/none/index'), undefined);
+    await store.close();
+  });
+
+  test(`${name}: a document stream that fails midway leaves the old document in place`, async () => {
+    const store = await makeStore();
+    await store.putDocument('repos/a/index', 'old');
+    async function* broken() {
+      yield Buffer.from('new and partial');
+      throw new Error('upstream reset');
+    }
+    await assert.rejects(store.putDocument('repos/a/index', broken()), /upstream reset/);
+    assert.equal((await store.getDocument('repos/a/index'))?.toString(), 'old');
+    await store.close();
+  });
+
   test(`${name}: keys and digests that try to escape are refused`, async () => {
     const store = await makeStore();
     for (const key of ['../outside', 'a/../../b', '/abs', 'a//b', 'a/./b', '']) {

@@ -18,6 +18,9 @@ export interface PutBlobOptions {
   source: string;
 }
 
+/** A document's new content: bytes, text, or a stream of chunks (large indexes). */
+export type DocumentData = Buffer | string | AsyncIterable<Uint8Array>;
+
 /** Inclusive byte range, as in HTTP. */
 export interface ByteRange {
   start: number;
@@ -36,7 +39,9 @@ export interface Store {
   readBlob(digest: Digest, range?: ByteRange): Promise<Readable>;
   putBlob(source: AsyncIterable<Uint8Array>, options: PutBlobOptions): Promise<BlobInfo>;
   getDocument(key: string): Promise<Buffer | undefined>;
-  putDocument(key: string, data: Buffer | string): Promise<void>;
+  /** The document as a stream, for large ones (indexes); undefined when absent. */
+  openDocument(key: string): Promise<Readable | undefined>;
+  putDocument(key: string, data: DocumentData): Promise<void>;
   deleteDocument(key: string): Promise<void>;
   /** Keys that start with the prefix, sorted. */
   listDocuments(prefix: string): Promise<string[]>;

@@ -9,7 +9,7 @@ export interface IndexValidators {
 
 export type IndexFetch =
   | { kind: 'not-modified' }
-  | { kind: 'fetched'; body: Buffer; validators: IndexValidators };
+  | { kind: 'fetched'; body: AsyncIterable<Buffer>; validators: IndexValidators };
 
 export interface ClassicRepoClient {
   /** The repository URL as configured. */
@@ -84,7 +84,7 @@ export function createClassicRepoClient({
       return observed(
         'index',
         async (): Promise<IndexFetch> => {
-          const response = await http.getBuffer(indexUrl, {
+          const response = await http.get(indexUrl, {
             what: 'index',
             maxBytes: maxIndexBytes,
             headers,

@@ -18,6 +18,11 @@ export interface GetOptions {
   what: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * Error statuses returned as responses instead of thrown (body bounded like any other),
+   * e.g. 401 for a registry's `WWW-Authenticate` challenge.
+   */
+  acceptStatus?: readonly number[];
 }
 
 export interface UpstreamResponse {
@@ -76,10 +81,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const { statusCode } = response;
     const headers = flattenHeaders(response.headers);
     if (statusCode >= 300 && statusCode < 400 && statusCode !== 304) {
-      response.body.destroy();
+      discard(response.body);
       throw new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source, limit: options.maxRedirects });
     }
-    if (statusCode < 200 || statusCode >= 400) {
+    if ((statusCode < 200 || statusCode >= 400) && !request.acceptStatus?.includes(statusCode)) {
       const bodySnippet = await readSnippet(response.body);
       throw new BallastError('BALLAST_UPSTREAM_STATUS', {
         source,
@@ -90,7 +95,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > request.maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       throw new BallastError('BALLAST_BODY_TOO_LARGE', {
         what: request.what,
         source,
@@ -113,7 +118,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return { status: response.status, headers: response.headers, body: Buffer.concat(chunks) };
     },
     async close() {
-      await agent.close();
+      // Requests still waiting on an upstream at shutdown are cut off, not waited for.
+      await agent.destroy();
     },
   };
 }
@@ -140,8 +146,14 @@ async function* limitBody(
   } catch (error) {
     throw error instanceof BallastError ? error : translateNetworkError(error, source, timeouts);
   } finally {
-    body.destroy();
+    discard(body);
   }
+}
+
+/** Drops a body we will not read; destroying it raises an abort error that nobody needs. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<string> {
@@ -156,7 +168,7 @@ async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<strin
   } catch {
     // The status is what matters; a broken error body adds nothing.
   } finally {
-    body.destroy();
+    discard(body);
   }
   return Buffer.concat(chunks).subarray(0, bodySnippetBytes).toString('utf8');
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { type RunningProcess, startProcess } from './processes.ts';
 
-const mainScript = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const mainScript = fileURLToPath(new URL('../../bin/ballast.js', import.meta.url));
 
 export interface BallastProcess {
   url: string;

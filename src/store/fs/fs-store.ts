@@ -118,16 +118,31 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       }
     },
 
+    async openDocument(key) {
+      const handle = await open(docPath(key), 'r').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      return handle ? createReadStream('', { fd: handle }) : undefined;
+    },
+
     async putDocument(key, data) {
       const target = docPath(key);
       const temp = tmpPath();
       const handle = await open(temp, 'wx');
       try {
-        await handle.writeFile(data);
+        if (typeof data === 'string' || Buffer.isBuffer(data)) {
+          await handle.writeFile(data);
+        } else {
+          for await (const chunk of data) await handle.write(chunk);
+        }
         await handle.sync();
-      } finally {
+      } catch (error) {
         await handle.close();
+        await rm(temp, { force: true });
+        throw error;
       }
+      await handle.close();
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temp, target);
     },
