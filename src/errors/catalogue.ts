@@ -85,6 +85,58 @@ export const errorCatalogue = {
     status: 500,
     message: 'internal error; see the server log',
   },
+
+  // --- OCI (issue 4: OCI upstreams, index from OCI, OCI face) ---------------------------
+  BALLAST_OCI_REFERENCE_INVALID: {
+    status: 400,
+    message: 'invalid OCI {kind} {value}: {reason}',
+  },
+  BALLAST_OCI_RESPONSE_INVALID: {
+    status: 502,
+    message: '{what} from {source} is not valid: {reason}',
+  },
+  BALLAST_OCI_MANIFEST_INVALID: {
+    status: 502,
+    message: 'manifest {reference} from {source} is not a Helm chart manifest: {reason}',
+  },
+  BALLAST_OCI_CONFIG_INVALID: {
+    status: 502,
+    message: 'config blob {digest} from {source} is not chart metadata: {reason}',
+  },
+  BALLAST_OCI_CHART_INVALID: {
+    status: 502,
+    message: 'chart archive {what} is not a chart Ballast can serve over OCI: {reason}',
+  },
+  BALLAST_OCI_AUTH_FAILED: {
+    status: 502,
+    message: 'cannot authenticate to {source}: {reason}',
+  },
+  // ballast doctor
+  BALLAST_DOCTOR_USAGE: {
+    status: 400,
+    message: '{problem}',
+  },
+  BALLAST_DOCTOR_INPUT_UNREADABLE: {
+    status: 400,
+    message: 'cannot read {file}: {reason}',
+  },
+  BALLAST_DOCTOR_INPUT_TOO_LARGE: {
+    status: 413,
+    message:
+      '{file} is larger than {limit} bytes; a Kubernetes ConfigMap holds at most 1 MiB, so this is not a Corefile or resolv.conf',
+  },
+  BALLAST_DOCTOR_INPUT_NOT_TEXT: {
+    status: 400,
+    message: '{file} is not text ({reason}); give a Corefile, ConfigMap YAML or resolv.conf',
+  },
+  BALLAST_DOCTOR_COREFILE_SYNTAX: {
+    status: 400,
+    message: '{file}:{line}:{column}: {problem}',
+  },
+  BALLAST_DOCTOR_CONFIGMAP_INVALID: {
+    status: 400,
+    message: '{file}: {problem}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,112 @@
+import { isIP } from 'node:net';
+import type { Directive, ServerBlock } from './corefile-model.ts';
+import { normaliseZone, reverseZonesOf } from './server-key.ts';
+
+export type ForwardTarget =
+  | { kind: 'address'; text: string; transport: 'dns' | 'tls'; host: string; port: number }
+  | { kind: 'file'; text: string; path: string }
+  | { kind: 'placeholder'; text: string }
+  | { kind: 'invalid'; text: string; problem: string };
+
+export interface ForwardConfig {
+  directive: Directive;
+  /** Normalised zone the forward takes queries for (`.` for all). */
+  from: string;
+  targets: ForwardTarget[];
+  except: string[];
+  forceTcp: boolean;
+  preferUdp: boolean;
+}
+
+/** Reads a `forward FROM TO… { options }` directive. */
+export function parseForward(directive: Directive): ForwardConfig {
+  const [fromText = '.', ...targetTexts] = directive.args;
+  const reverse = reverseZonesOf(fromText.replace(/:\d+$/, ''));
+  const config: ForwardConfig = {
+    directive,
+    from: reverse?.[0] ?? normaliseZone(fromText.replace(/^dns:\/\//, '')),
+    targets: targetTexts.map(parseForwardTarget),
+    except: [],
+    forceTcp: false,
+    preferUdp: false,
+  };
+  for (const option of directive.block ?? []) {
+    if (option.name === 'force_tcp') config.forceTcp = true;
+    if (option.name === 'prefer_udp') config.preferUdp = true;
+    if (option.name === 'except') config.except.push(...option.args.map(normaliseZone));
+  }
+  return config;
+}
+
+export function parseForwardTarget(text: string): ForwardTarget {
+  if (text.includes('__PILLAR__')) return { kind: 'placeholder', text };
+  if (text === '') {
+    return { kind: 'invalid', text, problem: 'empty target (an unset environment variable?)' };
+  }
+  let rest = text;
+  let transport: 'dns' | 'tls' = 'dns';
+  if (rest.startsWith('tls://')) {
+    transport = 'tls';
+    rest = rest.slice(6);
+  } else if (rest.startsWith('dns://')) {
+    rest = rest.slice(6);
+  } else if (/^[a-z0-9]+:\/\//i.test(rest)) {
+    return { kind: 'invalid', text, problem: 'forward speaks only dns:// and tls://' };
+  }
+  const defaultPort = transport === 'tls' ? 853 : 53;
+  const hostPort = splitHostPort(rest, defaultPort);
+  if (hostPort) return { kind: 'address', text, transport, ...hostPort };
+  if (text === rest && (rest.startsWith('/') || rest.startsWith('.'))) {
+    return { kind: 'file', text, path: rest };
+  }
+  return { kind: 'invalid', text, problem: 'not an IP address, IP:port or resolv.conf path' };
+}
+
+/** Splits `IP`, `IP:port`, `[IPv6]:port` or a bare IPv6 address; undefined if not an IP. */
+export function splitHostPort(
+  text: string,
+  defaultPort: number,
+): { host: string; port: number } | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed?.[1]) {
+    const port = bracketed[2] === undefined ? defaultPort : Number(bracketed[2]);
+    return isIP(bracketed[1]) === 6 && validPort(port) ? { host: bracketed[1], port } : undefined;
+  }
+  if (isIP(text)) return { host: text, port: defaultPort };
+  const colon = text.lastIndexOf(':');
+  if (colon > 0 && /^\d+$/.test(text.slice(colon + 1))) {
+    const host = text.slice(0, colon);
+    const port = Number(text.slice(colon + 1));
+    return isIP(host) === 4 && validPort(port) ? { host, port } : undefined;
+  }
+  return undefined;
+}
+
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port > 0 && port <= 65535;
+}
+
+export function targetAddress(target: ForwardTarget): string | undefined {
+  if (target.kind !== 'address') return undefined;
+  return target.host.includes(':')
+    ? `[${target.host}]:${target.port}`
+    : `${target.host}:${target.port}`;
+}
+
+export function forwardsOf(block: ServerBlock): ForwardConfig[] {
+  return block.directives.filter((d) => d.name === 'forward').map(parseForward);
+}
+
+/** Addresses the block listens on (`bind`); empty means every address. */
+export function bindAddresses(block: ServerBlock): string[] {
+  return block.directives
+    .filter((d) => d.name === 'bind')
+    .flatMap((d) => d.args)
+    .filter((a) => a !== 'except');
+}
+
+/** Does `name` fall in `zone`? Both normalised with a trailing dot. */
+export function inZone(name: string, zone: string): boolean {
+  if (zone === '.') return true;
+  return name === zone || name.endsWith(`.${zone}`);
+}
