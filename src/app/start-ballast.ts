@@ -1,9 +1,14 @@
 import type { Config } from '../config/schema.ts';
 import { createRepoMirror, type RepoMirror } from '../mirror/repo-mirror.ts';
+import type { Resilience } from '../mirror/upstream-calls.ts';
 import { logEvents } from '../observability/event-log.ts';
 import { createEventBus, type EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { createBreakerRegistry } from '../resilience/circuit-breaker.ts';
+import { createSystemClock } from '../resilience/clock.ts';
+import { createResolver } from '../resilience/dns-resolver.ts';
+import { createLatencyWindows } from '../resilience/latency-window.ts';
 import { createServer } from '../server/create-server.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import { createClassicRepoClient } from '../upstream/classic-repo-client.ts';
@@ -18,26 +23,58 @@ export interface RunningBallast {
   close(): Promise<void>;
 }
 
-/** The composition root: config → store → upstream clients → mirrors → server. */
+/** The composition root: config → store → DNS → upstream clients → mirrors → server. */
 export async function startBallast(config: Config, logger: Logger): Promise<RunningBallast> {
   const bus = createEventBus();
   logEvents(bus, logger);
+  const clock = createSystemClock();
   const store = await createFsStore({ root: config.storage.fs.path });
-  const http = createHttpClient({ timeouts: config.timeouts, maxRedirects: config.maxRedirects });
+  const resolver = createResolver({
+    ...(config.resolver.servers ? { servers: config.resolver.servers } : {}),
+    staleFor: config.resolver.staleFor,
+    hosts: config.resolver.hosts,
+    timeoutMs: config.resolver.timeout,
+    clock,
+    bus,
+  });
+  const http = createHttpClient({
+    timeouts: config.timeouts,
+    maxRedirects: config.maxRedirects,
+    lookup: resolver.lookup,
+  });
+  const { retry, breaker, hedge, deadline } = config.resilience;
+  const resilience: Resilience = {
+    clock,
+    bus,
+    breakers: createBreakerRegistry({
+      clock,
+      bus,
+      policy: { failureThreshold: breaker.failureThreshold, coolDownMs: breaker.coolDown },
+    }),
+    latencies: createLatencyWindows(),
+    deadlineMs: deadline,
+    retry: {
+      maxAttempts: retry.maxAttempts,
+      baseDelayMs: retry.baseDelay,
+      maxDelayMs: retry.maxDelay,
+      retryAfterCapMs: retry.retryAfterCap,
+    },
+    hedge: hedge.enabled ? { floorMs: hedge.floor, ceilingMs: hedge.ceiling } : false,
+  };
 
   const mirrors = new Map<string, RepoMirror>();
   for (const repo of config.repos) {
-    const [first] = repo.upstreams;
-    if (!first) continue;
-    const upstream = createClassicRepoClient({
-      url: first.url,
-      http,
-      bus,
-      maxIndexBytes: config.limits.indexSize,
-    });
+    const upstreams = repo.upstreams.map((upstream) =>
+      createClassicRepoClient({
+        url: upstream.url,
+        http,
+        bus,
+        maxIndexBytes: config.limits.indexSize,
+      }),
+    );
     mirrors.set(
       repo.name,
-      createRepoMirror({ repo, upstream, store, bus, logger, limits: config.limits }),
+      createRepoMirror({ repo, upstreams, store, resilience, logger, limits: config.limits }),
     );
   }
   await Promise.all([...mirrors.values()].map((mirror) => mirror.load()));

@@ -9,8 +9,16 @@ export const configDefaults = {
   timeouts: { connect: '5s', headers: '15s', body: '60s' },
   limits: { indexSize: '64MiB', chartSize: '64MiB', provSize: '1MiB' },
   maxRedirects: 5,
+  resolver: { staleFor: '24h', timeout: '2s' },
+  resilience: {
+    deadline: '30s',
+    retry: { maxAttempts: 8, baseDelay: '200ms', maxDelay: '2s', retryAfterCap: '10s' },
+    breaker: { failureThreshold: 5, coolDown: '30s' },
+    hedge: { enabled: true, floor: '100ms', ceiling: '1s' },
+  },
   repo: {
+    merge: false,
     refresh: '5m',
-    guard: { maxShrink: '10%' },
+    guard: { maxShrink: '10%', keepRemoved: false },
   },
 } as const;

@@ -45,9 +45,59 @@ const upstream = z.strictObject({
 const repo = z.strictObject({
   name: repoName,
   upstreams: z.array(upstream).min(1, 'a mirrored repository needs at least one upstream'),
+  /** Union of all upstreams' entries instead of the first healthy upstream's index. */
+  merge: z.boolean().default(d.repo.merge),
   refresh: duration.prefault(d.repo.refresh),
-  guard: z.strictObject({ maxShrink: ratio.prefault(d.repo.guard.maxShrink) }).prefault({}),
+  guard: z
+    .strictObject({
+      maxShrink: ratio.prefault(d.repo.guard.maxShrink),
+      keepRemoved: z.boolean().default(d.repo.guard.keepRemoved),
+    })
+    .prefault({}),
 });
+
+const dnsServer = z
+  .string()
+  .regex(
+    /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+)(:\d{1,5})?$/,
+    'expected an IP address, optionally with :port',
+  );
+
+const resolver = z
+  .strictObject({
+    servers: z.array(dnsServer).optional(),
+    staleFor: duration.prefault(d.resolver.staleFor),
+    timeout: duration.prefault(d.resolver.timeout),
+    hosts: z.record(z.string().min(1), z.array(z.ipv4().or(z.ipv6())).min(1)).default({}),
+  })
+  .prefault({});
+
+const resilience = z
+  .strictObject({
+    deadline: duration.prefault(d.resilience.deadline),
+    retry: z
+      .strictObject({
+        maxAttempts: z.number().int().min(1).max(100).default(d.resilience.retry.maxAttempts),
+        baseDelay: duration.prefault(d.resilience.retry.baseDelay),
+        maxDelay: duration.prefault(d.resilience.retry.maxDelay),
+        retryAfterCap: duration.prefault(d.resilience.retry.retryAfterCap),
+      })
+      .prefault({}),
+    breaker: z
+      .strictObject({
+        failureThreshold: z.number().int().min(1).default(d.resilience.breaker.failureThreshold),
+        coolDown: duration.prefault(d.resilience.breaker.coolDown),
+      })
+      .prefault({}),
+    hedge: z
+      .strictObject({
+        enabled: z.boolean().default(d.resilience.hedge.enabled),
+        floor: duration.prefault(d.resilience.hedge.floor),
+        ceiling: duration.prefault(d.resilience.hedge.ceiling),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 export const configSchema = z.strictObject({
   listen: listen.default(d.listen),
@@ -78,6 +128,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   maxRedirects: z.number().int().min(0).max(20).default(d.maxRedirects),
+  resolver,
+  resilience,
   repos: z
     .array(repo)
     .default([])

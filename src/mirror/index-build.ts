@@ -1,47 +1,101 @@
 import { readFile } from 'node:fs/promises';
 import { BallastError } from '../errors/ballast-error.ts';
-import { resolveChartUrl } from '../helm/chart-url.ts';
-import { parseIndex, type SkippedEntry } from '../helm/index-parse.ts';
+import { chartFileName, resolveChartUrl } from '../helm/chart-url.ts';
+import { keepEntries, mergeIndexes } from '../helm/index-merge.ts';
+import {
+  type ChartVersion,
+  type HelmIndex,
+  parseIndex,
+  type SkippedEntry,
+} from '../helm/index-parse.ts';
 import { guardRefusal } from './index-guard.ts';
 import { buildServedIndex, type ServedIndex } from './served-index.ts';
 
-export interface IndexBuildJob {
-  /** A file holding the upstream's index.yaml, as received. */
+/** One upstream's index.yaml, as received, parked in a file. */
+export interface IndexSource {
   file: string;
   /** The upstream repository URL that relative chart URLs resolve against. */
   upstream: string;
-  upstreamLabel: string;
-  /** The guard's yardstick; undefined for the first index or one loaded from the store. */
+  label: string;
+  /** The upstream's place in the repository's list; charts remember it. */
+  position: number;
+}
+
+export interface IndexBuildJob {
+  /** One source, or several to merge (the first wins a conflict). */
+  sources: IndexSource[];
+  /** The guard's yardstick: versions of the last good index; undefined for the first. */
   lastGoodVersions: number | undefined;
   maxShrink: number;
+  /** guard.keepRemoved: the served index to take entries from, and the files whose charts are cached. */
+  keep?: { servedFile: string; files: { file: string; url: string; position: number }[] };
 }
 
 export interface IndexBuildResult {
   served: ServedIndex;
   skipped: SkippedEntry[];
+  /** Chart versions kept although the upstream removed them (guard.keepRemoved). */
+  kept: number;
 }
 
 /**
- * Turns an upstream index into the served form: parse with Helm's rules, guard against an
- * empty or shrunken index, resolve chart URLs against the upstream, serialise and compress.
- * Runs in a child process (run-index-build.ts), so the parse's garbage never lands in the
- * server's memory and a large index does not block requests.
+ * Turns upstream indexes into the served form: parse with Helm's rules, guard against an
+ * empty or shrunken index, resolve chart URLs against their upstream, merge, serialise and
+ * compress. Runs in a child process (run-index-build.ts), so the parse's garbage never lands
+ * in the server's memory and a large index does not block requests.
  */
 export async function buildIndex(job: IndexBuildJob): Promise<IndexBuildResult> {
-  const parsed = parseIndex(await readFile(job.file), job.upstreamLabel);
+  const skipped: SkippedEntry[] = [];
+  const positions = new WeakMap<ChartVersion, number>();
+  const indexes: HelmIndex[] = [];
+  for (const source of job.sources) {
+    const parsed = parseIndex(await readFile(source.file), source.label);
+    skipped.push(...parsed.skipped);
+    for (const versions of Object.values(parsed.index.entries)) {
+      for (const entry of versions) {
+        entry.urls = [resolveChartUrl(source.upstream, entry.urls[0] as string)];
+        positions.set(entry, source.position);
+      }
+    }
+    indexes.push(parsed.index);
+  }
+  const index = indexes.length === 1 ? (indexes[0] as HelmIndex) : mergeIndexes(indexes);
+  const versions = Object.values(index.entries).reduce((sum, list) => sum + list.length, 0);
   const lastGood =
     job.lastGoodVersions === undefined ? undefined : { versions: job.lastGoodVersions };
-  const refusal = guardRefusal(parsed, lastGood, job.maxShrink);
+  const refusal = guardRefusal({ versions }, lastGood, job.maxShrink);
   if (refusal) {
+    const source = job.sources.map((s) => s.label).join(', ');
     throw new BallastError('BALLAST_INDEX_REFUSED', {
-      source: job.upstreamLabel,
+      source,
       reason: refusal.message,
       guard: refusal.reason,
     });
   }
-  for (const versions of Object.values(parsed.index.entries)) {
-    for (const entry of versions)
-      entry.urls = [resolveChartUrl(job.upstream, entry.urls[0] as string)];
+  const kept = job.keep ? keepEntries(index, await keptEntries(job.keep, positions)) : 0;
+  return {
+    served: await buildServedIndex(index, (entry) => positions.get(entry) ?? 0),
+    skipped,
+    kept,
+  };
+}
+
+/** Entries of the served index whose charts are cached, with their upstream URLs restored. */
+async function keptEntries(
+  keep: NonNullable<IndexBuildJob['keep']>,
+  positions: WeakMap<ChartVersion, number>,
+): Promise<ChartVersion[]> {
+  const wanted = new Map(keep.files.map((f) => [f.file, f]));
+  const served = JSON.parse(await readFile(keep.servedFile, 'utf8')) as HelmIndex;
+  const entries: ChartVersion[] = [];
+  for (const versions of Object.values(served.entries)) {
+    for (const entry of versions) {
+      const source = wanted.get(chartFileName(entry.name, entry.version));
+      if (!source) continue;
+      const restored = { ...entry, urls: [source.url] };
+      positions.set(restored, source.position);
+      entries.push(restored);
+    }
   }
-  return { served: await buildServedIndex(parsed.index), skipped: parsed.skipped };
+  return entries;
 }

@@ -5,82 +5,231 @@ import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
-import type { ClassicRepoClient, IndexValidators } from '../upstream/classic-repo-client.ts';
+import type { ClassicRepoClient } from '../upstream/classic-repo-client.ts';
 import { assertChartHostAllowed } from './chart-host.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import { runIndexBuild } from './run-index-build.ts';
-import type { ServedIndex } from './served-index.ts';
-import { spoolIndex, storedIndexDocument, unspoolStoredIndex } from './stored-index.ts';
+import type { ChartSource, ServedIndex } from './served-index.ts';
+import { spoolIndex } from './stored-index.ts';
+import { firstSuccess, type Resilience } from './upstream-calls.ts';
+import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
 
 export interface RepoMirrorOptions {
   repo: RepoConfig;
-  upstream: ClassicRepoClient;
+  /** One client per configured upstream, in the configured order. */
+  upstreams: readonly ClassicRepoClient[];
   store: Store;
-  bus: EventBus;
+  resilience: Resilience;
   logger: Logger;
   limits: { chartSize: number; provSize: number };
   now?: () => number;
-  /** Where index builds run; a worker thread unless a test says otherwise. */
+  /** Where index builds run; a child process unless a test says otherwise. */
   buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
 }
 
 export interface IndexView {
   index: ServedIndex;
-  /** Set when the upstream failed at the last attempt and this is the last good copy. */
+  /** Set when the upstreams failed at the last attempt and this is the last good copy. */
   staleBecause?: string;
-  /** When the upstream last confirmed this copy (ms since the epoch). */
+  /** When an upstream last confirmed this copy (ms since the epoch). */
   checkedAt: number;
 }
 
 export interface RepoMirror {
   readonly name: string;
-  /** Loads the last good index from the store, so a restart serves without the upstream. */
+  /** Loads the last good index from the store, so a restart serves without the upstreams. */
   load(): Promise<void>;
-  index(): Promise<IndexView>;
+  index(signal?: AbortSignal): Promise<IndexView>;
   /** Makes sure the chart is in the store (verified) and says where. */
-  chart(file: string): Promise<BlobInfo>;
+  chart(file: string, signal?: AbortSignal): Promise<BlobInfo>;
   /** The provenance file of a chart, fetched once and kept. */
-  provenance(file: string): Promise<Buffer>;
+  provenance(file: string, signal?: AbortSignal): Promise<Buffer>;
   /** Forces one revalidation; used by `sync` and tests. */
-  refresh(): Promise<void>;
+  refresh(signal?: AbortSignal): Promise<void>;
   status(): { ready: boolean; versions: number; checkedAt: number; lastError?: string };
 }
 
-/** The lifecycle of one mirrored repository: index freshness and guard, chart pull-through. */
+/**
+ * The lifecycle of one mirrored repository: the index from the first healthy upstream (or the
+ * union of all, with `merge`), freshness and the guard, and charts pulled through from the
+ * upstream whose index listed them, then from the others that list the same digest.
+ */
 export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
-  const { repo, upstream, store, bus, limits } = options;
+  const { repo, store, resilience, limits } = options;
+  const { bus } = resilience;
   const now = options.now ?? Date.now;
   const buildIndex = options.buildIndex ?? runIndexBuild;
   const logger = options.logger.child({ repo: repo.name });
-  const indexKey = `repos/${repo.name}/index`;
+  const servedKey = `repos/${repo.name}/served`;
+  const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
+    createUpstreamIndex({
+      repo: repo.name,
+      position,
+      config: repo.upstreams[position] as RepoConfig['upstreams'][number],
+      client,
+      store,
+      bus,
+      buildIndex,
+      now,
+    }),
+  );
   const refreshFlight = createSingleFlight<void>();
   const fetchFlight = createSingleFlight<BlobInfo>();
   // Blobs are immutable once verified: remembering them saves a stat per request.
   const verified = new Map<string, BlobInfo>();
-  let current: { index: ServedIndex; validators: IndexValidators } | undefined;
+  let current: { index: ServedIndex; from: number[] } | undefined;
   let checkedAt = 0;
   let lastError: BallastError | undefined;
 
-  async function revalidate(): Promise<void> {
-    try {
-      const result = await upstream.fetchIndex(current?.validators);
-      if (result.kind === 'not-modified') {
-        bus.emit('index:unchanged', { repo: repo.name, upstream: upstream.label });
-      } else {
-        await accept(result.body, result.validators);
+  function swap(index: ServedIndex, from: number[], kept: number) {
+    current = { index, from };
+    const labels = from.map((p) => upstreams[p]?.client.label).join(', ');
+    bus.emit('index:updated', {
+      repo: repo.name,
+      upstream: labels,
+      versions: index.versions,
+      bytes: index.body.length,
+    });
+    if (kept > 0)
+      logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
+    return store.putDocument(
+      servedKey,
+      JSON.stringify({ from: from.map((p) => upstreams[p]?.client.url), at: now() }),
+    );
+  }
+
+  /** guard.keepRemoved: the current index and the files whose charts are in the store. */
+  async function keepOptions(): Promise<
+    { keep: IndexBuildJob['keep']; dispose(): Promise<void> } | undefined
+  > {
+    if (!repo.guard.keepRemoved || !current) return undefined;
+    const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
+    for (const [file, source] of current.index.charts) {
+      if (verified.has(source.digest) || (await store.statBlob(source.digest))) {
+        files.push({ file, url: source.url, position: source.upstream });
       }
+    }
+    const body = current.index.body;
+    const spooled = await spoolIndex(
+      (async function* () {
+        yield body;
+      })(),
+    );
+    return { keep: { servedFile: spooled.file, files }, dispose: spooled.dispose };
+  }
+
+  async function build(
+    from: number[],
+    job: Omit<IndexBuildJob, 'sources'>,
+  ): Promise<IndexBuildResult> {
+    const spools = [];
+    try {
+      for (const position of from) {
+        const stored = await upstreams[position]?.spool();
+        if (stored) spools.push(stored);
+      }
+      if (spools.length === 0)
+        throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
+          repo: repo.name,
+          reason: 'nothing stored',
+        });
+      return await buildIndex({ ...job, sources: spools.map((s) => s.source) });
+    } finally {
+      await Promise.all(spools.map((s) => s.spooled.dispose()));
+    }
+  }
+
+  /** The first healthy upstream's index becomes the served one. */
+  async function revalidateFirst(signal: AbortSignal): Promise<void> {
+    const keep = await keepOptions();
+    try {
+      const { value, upstream } = await firstSuccess(
+        resilience,
+        upstreams.map((u) => u.ref),
+        `${repo.name}/index.yaml`,
+        (ref, s) =>
+          (upstreams[ref.position] as UpstreamIndex).fetch(
+            {
+              lastGoodVersions: current?.index.versions,
+              maxShrink: repo.guard.maxShrink,
+              keep: keep?.keep,
+            },
+            s,
+          ),
+        signal,
+      );
+      if (value.built) {
+        await swap(value.built.served, [upstream.position], value.built.kept);
+      } else if (current?.from[0] !== upstream.position || current.from.length !== 1) {
+        // Unchanged upstream, but not the one served now (it recovered after a failover).
+        const built = await build([upstream.position], {
+          lastGoodVersions: current?.index.versions,
+          maxShrink: repo.guard.maxShrink,
+        });
+        await swap(built.served, [upstream.position], built.kept);
+      } else {
+        bus.emit('index:unchanged', {
+          repo: repo.name,
+          upstream: upstreams[upstream.position]?.client.label ?? '',
+        });
+      }
+    } finally {
+      await keep?.dispose();
+    }
+  }
+
+  /** merge: every upstream is asked; the union of their last good indexes is served. */
+  async function revalidateMerged(signal: AbortSignal): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      upstreams.map((u) =>
+        firstSuccess(
+          resilience,
+          [u.ref],
+          `${repo.name}/index.yaml`,
+          (_ref, s) =>
+            u.fetch({ lastGoodVersions: u.versions, maxShrink: repo.guard.maxShrink }, s),
+          signal,
+        ),
+      ),
+    );
+    const failures = outcomes.filter((o) => o.status === 'rejected');
+    if (failures.length === outcomes.length) throw (failures[0] as PromiseRejectedResult).reason;
+    const changed = outcomes.some((o) => o.status === 'fulfilled' && o.value.value.changed);
+    if (
+      current &&
+      !changed &&
+      current.from.length === upstreams.filter((u) => u.versions !== undefined).length
+    )
+      return;
+    const from = upstreams.filter((u) => u.versions !== undefined).map((u) => u.ref.position);
+    const keep = await keepOptions();
+    try {
+      const built = await build(from, {
+        lastGoodVersions: current?.index.versions,
+        maxShrink: repo.guard.maxShrink,
+        ...(keep ? { keep: keep.keep } : {}),
+      });
+      await swap(built.served, from, built.kept);
+    } finally {
+      await keep?.dispose();
+    }
+  }
+
+  async function revalidate(signal: AbortSignal): Promise<void> {
+    try {
+      await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
       checkedAt = now();
       lastError = undefined;
     } catch (error) {
       lastError = isBallastError(error)
         ? error
         : new BallastError('BALLAST_UPSTREAM_UNREACHABLE', {
-            source: upstream.label,
+            source: repo.name,
             reason: String(error),
           });
       bus.emit('index:refresh-failed', {
         repo: repo.name,
-        upstream: upstream.label,
+        upstream: '',
         code: lastError.code,
         message: lastError.message,
       });
@@ -88,56 +237,13 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     }
   }
 
-  async function accept(body: AsyncIterable<Buffer>, validators: IndexValidators): Promise<void> {
-    const spooled = await spoolIndex(body);
-    try {
-      let built: IndexBuildResult;
-      try {
-        built = await buildIndex({
-          file: spooled.file,
-          upstream: upstream.url,
-          upstreamLabel: upstream.label,
-          lastGoodVersions: current?.index.versions,
-          maxShrink: repo.guard.maxShrink,
-        });
-      } catch (error) {
-        if (
-          isBallastError(error, 'BALLAST_INDEX_INVALID') ||
-          isBallastError(error, 'BALLAST_INDEX_REFUSED')
-        ) {
-          const reason = String(error.details.guard ?? 'invalid');
-          const message = String(error.details.reason);
-          bus.emit('guard:refused', { repo: repo.name, upstream: upstream.label, reason, message });
-          throw new BallastError('BALLAST_INDEX_REFUSED', {
-            source: upstream.label,
-            reason: message,
-          });
-        }
-        throw error;
-      }
-      for (const skipped of built.skipped)
-        bus.emit('index:entry-skipped', { repo: repo.name, ...skipped });
-      const meta = { format: 2 as const, fetchedAt: now(), upstream: upstream.url, validators };
-      await store.putDocument(indexKey, storedIndexDocument(meta, spooled));
-      current = { index: built.served, validators };
-      bus.emit('index:updated', {
-        repo: repo.name,
-        upstream: upstream.label,
-        versions: built.served.versions,
-        bytes: built.served.body.length,
-      });
-    } finally {
-      await spooled.dispose();
-    }
+  function refresh(signal?: AbortSignal): Promise<void> {
+    return refreshFlight.run('index', revalidate, signal);
   }
 
-  function refresh(): Promise<void> {
-    return refreshFlight.run('index', revalidate);
-  }
-
-  async function index(): Promise<IndexView> {
+  async function index(signal?: AbortSignal): Promise<IndexView> {
     if (!current) {
-      await refresh().catch((error: unknown) => {
+      await refresh(signal).catch((error: unknown) => {
         if (current) return;
         throw new BallastError(
           'BALLAST_INDEX_UNAVAILABLE',
@@ -160,34 +266,81 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     };
   }
 
-  async function sourceOf(file: string) {
+  async function sourceOf(file: string, signal?: AbortSignal): Promise<ChartSource> {
     const reason = unsafeFileNameReason(file);
     if (reason)
       throw new BallastError('BALLAST_BAD_PATH', { segment: JSON.stringify(file), reason });
-    const source = (await index()).index.charts.get(file);
+    const source = (await index(signal)).index.charts.get(file);
     if (!source) throw new BallastError('BALLAST_CHART_NOT_FOUND', { repo: repo.name, file });
     return source;
+  }
+
+  /**
+   * Runs `work` against the upstream that listed the chart, then the others whose index lists
+   * the same digest, through the resilience layer.
+   */
+  async function fromUpstreams<T>(
+    file: string,
+    source: ChartSource,
+    work: (upstream: UpstreamIndex, url: string, signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const order = [
+      source.upstream,
+      ...upstreams.map((u) => u.ref.position).filter((p) => p !== source.upstream),
+    ];
+    const { value } = await firstSuccess(
+      resilience,
+      order.map((p) => (upstreams[p] as UpstreamIndex).ref),
+      `${repo.name}/charts/${file}`,
+      async (ref, s) => {
+        const upstream = upstreams[ref.position] as UpstreamIndex;
+        let url = source.url;
+        if (ref.position !== source.upstream) {
+          const listed = [...(await upstream.charts(s)).values()].find(
+            (c) => c.digest === source.digest,
+          );
+          if (!listed)
+            throw new BallastError('BALLAST_CHART_NOT_FOUND', {
+              repo: upstream.client.label,
+              file,
+            });
+          url = listed.url;
+        }
+        assertChartHostAllowed(url, [upstream.config]);
+        return work(upstream, url, s);
+      },
+      signal,
+    );
+    return value;
   }
 
   return {
     name: repo.name,
 
     async load() {
-      const document = await store.openDocument(indexKey);
-      if (!document) return;
+      await Promise.all(
+        upstreams.map((u) =>
+          u
+            .load()
+            .catch((error: unknown) => logger.warn({ err: error }, 'unreadable upstream index')),
+        ),
+      );
+      const pointer = await store.getDocument(servedKey);
+      if (!pointer) return;
       try {
-        const { meta, spooled } = await unspoolStoredIndex(document);
-        const built = await buildIndex({
-          file: spooled.file,
-          upstream: meta.upstream,
-          upstreamLabel: upstream.label,
-          lastGoodVersions: undefined,
-          maxShrink: 1,
-        }).finally(() => spooled.dispose());
-        current = { index: built.served, validators: meta.validators };
-        checkedAt = meta.fetchedAt;
+        const { from: urls, at } = JSON.parse(pointer.toString('utf8')) as {
+          from: string[];
+          at: number;
+        };
+        const from = urls
+          .map((url) => upstreams.findIndex((u) => u.client.url === url))
+          .filter((p) => p >= 0);
+        const built = await build(from, { lastGoodVersions: undefined, maxShrink: 1 });
+        current = { index: built.served, from };
+        checkedAt = at;
         logger.info(
-          { versions: current.index.versions, fetchedAt: new Date(meta.fetchedAt).toISOString() },
+          { versions: current.index.versions, fetchedAt: new Date(at).toISOString() },
           'loaded last good index',
         );
       } catch (error) {
@@ -198,8 +351,8 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     index,
     refresh,
 
-    async chart(file) {
-      const source = await sourceOf(file);
+    async chart(file, signal) {
+      const source = await sourceOf(file, signal);
       const cached = verified.get(source.digest) ?? (await store.statBlob(source.digest));
       if (cached) {
         verified.set(cached.digest, cached);
@@ -207,39 +360,41 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         return cached;
       }
       bus.emit('cache:miss', { repo: repo.name, kind: 'chart' });
-      return fetchFlight.run(source.digest, async () => {
-        assertChartHostAllowed(source.url, repo.upstreams);
-        try {
-          const body = await upstream.openFile(source.url, 'chart', limits.chartSize);
-          const blob = await store.putBlob(body, {
-            expectedDigest: source.digest,
-            maxBytes: limits.chartSize,
-            what: `chart ${file}`,
-            source: upstream.label,
-          });
-          bus.emit('chart:stored', {
-            repo: repo.name,
-            file,
-            digest: blob.digest,
-            bytes: blob.size,
-          });
-          return blob;
-        } catch (error) {
-          const code = (error as { code?: string }).code ?? 'unknown';
-          bus.emit('chart:rejected', {
-            repo: repo.name,
-            file,
-            code,
-            message: (error as Error).message,
-          });
-          throw error;
-        }
-      });
+      const fetchChart = (flightSignal: AbortSignal) =>
+        fromUpstreams(
+          file,
+          source,
+          async (upstream, url, s) => {
+            const body = await upstream.client.openFile(url, 'chart', limits.chartSize, s);
+            return store.putBlob(body, {
+              expectedDigest: source.digest,
+              maxBytes: limits.chartSize,
+              what: `chart ${file}`,
+              source: upstream.client.label,
+            });
+          },
+          flightSignal,
+        );
+      try {
+        const blob = await fetchFlight.run(source.digest, fetchChart, signal);
+        verified.set(blob.digest, blob);
+        bus.emit('chart:stored', { repo: repo.name, file, digest: blob.digest, bytes: blob.size });
+        return blob;
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'unknown';
+        bus.emit('chart:rejected', {
+          repo: repo.name,
+          file,
+          code,
+          message: (error as Error).message,
+        });
+        throw error;
+      }
     },
 
-    async provenance(file) {
+    async provenance(file, signal) {
       const chartFile = file.replace(/\.prov$/, '');
-      const source = await sourceOf(chartFile);
+      const source = await sourceOf(chartFile, signal);
       const key = `repos/${repo.name}/provenance/${source.digest.slice('sha256:'.length)}.prov`;
       const cached = await store.getDocument(key);
       if (cached) {
@@ -247,12 +402,23 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         return cached;
       }
       bus.emit('cache:miss', { repo: repo.name, kind: 'prov' });
-      const url = `${source.url}.prov`;
-      assertChartHostAllowed(url, repo.upstreams);
-      const chunks: Buffer[] = [];
-      for await (const chunk of await upstream.openFile(url, 'provenance', limits.provSize))
-        chunks.push(chunk);
-      const body = Buffer.concat(chunks);
+      const body = await fromUpstreams(
+        chartFile,
+        source,
+        async (upstream, url, s) => {
+          const chunks: Buffer[] = [];
+          for await (const chunk of await upstream.client.openFile(
+            `${url}.prov`,
+            'provenance',
+            limits.provSize,
+            s,
+          )) {
+            chunks.push(chunk);
+          }
+          return Buffer.concat(chunks);
+        },
+        signal ?? new AbortController().signal,
+      );
       await store.putDocument(key, body);
       return body;
     },

@@ -12,6 +12,8 @@ const brotliAsync = promisify(brotliCompress);
 export interface ChartSource {
   url: string;
   digest: Digest;
+  /** Position of the upstream whose index listed it. */
+  upstream: number;
 }
 
 /**
@@ -30,7 +32,10 @@ export interface ServedIndex {
 }
 
 /** `index` must carry absolute upstream chart URLs and a digest on every entry. */
-export async function buildServedIndex(index: HelmIndex): Promise<ServedIndex> {
+export async function buildServedIndex(
+  index: HelmIndex,
+  upstreamOf: (entry: ChartVersion) => number = () => 0,
+): Promise<ServedIndex> {
   const charts = new Map<string, ChartSource>();
   const entries: Record<string, ChartVersion[]> = Object.create(null);
   let versions = 0;
@@ -39,7 +44,11 @@ export async function buildServedIndex(index: HelmIndex): Promise<ServedIndex> {
       const file = chartFileName(entry.name, entry.version);
       const url = entry.urls[0];
       if (!charts.has(file) && url !== undefined && entry.digest !== undefined) {
-        charts.set(file, { url, digest: `sha256:${entry.digest.toLowerCase()}` });
+        charts.set(file, {
+          url,
+          digest: `sha256:${entry.digest.toLowerCase()}`,
+          upstream: upstreamOf(entry),
+        });
       }
       versions += 1;
       return { ...entry, urls: [chartPath(file)] };

@@ -11,6 +11,8 @@ export interface StoredIndexMeta {
   fetchedAt: number;
   upstream: string;
   validators: IndexValidators;
+  /** Chart versions the guard counted in it. */
+  versions: number;
 }
 
 /** An upstream index parked in a temporary file while it is parsed and stored. */
@@ -84,4 +86,20 @@ export async function unspoolStoredIndex(
     throw new Error('stored index has no header line');
   }
   return { meta, spooled };
+}
+
+/** Only the header of a stored document; the rest is not read. */
+export async function readStoredIndexMeta(document: Readable): Promise<StoredIndexMeta> {
+  let header = '';
+  try {
+    for await (const chunk of document as AsyncIterable<Buffer>) {
+      const newline = chunk.indexOf(0x0a);
+      header += chunk.subarray(0, newline < 0 ? chunk.length : newline).toString('utf8');
+      if (newline >= 0) return JSON.parse(header) as StoredIndexMeta;
+      if (header.length > 64 * 1024) break;
+    }
+  } finally {
+    document.destroy();
+  }
+  throw new Error('stored index has no header line');
 }

@@ -28,6 +28,23 @@ export function logEvents(bus: EventBus, logger: Logger): void {
   bus.on('chart:rejected', (e) =>
     log.warn({ event: 'chart:rejected', ...e }, 'chart download refused'),
   );
+  bus.on('upstream:retry', (e) =>
+    log.info({ event: 'upstream:retry', ...e }, 'retrying an upstream request'),
+  );
+  bus.on('breaker:state', (e) => {
+    const message =
+      e.to === 'closed' ? 'upstream recovered; breaker closed' : `upstream breaker ${e.to}`;
+    log[e.to === 'open' ? 'warn' : 'info']({ event: 'breaker:state', ...e }, message);
+  });
+  bus.on('hedge:fired', (e) =>
+    log.info({ event: 'hedge:fired', ...e }, 'asking the next upstream as well'),
+  );
+  bus.on('dns:stale', (e) =>
+    log.warn({ event: 'dns:stale', ...e }, 'DNS failed; using the last known addresses'),
+  );
+  bus.on('dns:lookup-failed', (e) =>
+    log.warn({ event: 'dns:lookup-failed', ...e }, 'DNS lookup failed'),
+  );
   bus.on('upstream:request', (e) => {
     if (e.outcome === 'error')
       log.warn({ event: 'upstream:request', ...e }, 'upstream request failed');

@@ -74,6 +74,48 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     labelNames: ['repo', 'code'],
     registers,
   });
+  const retries = new Counter({
+    name: 'ballast_upstream_retries_total',
+    help: 'Upstream requests retried, by upstream (host:port) and cause.',
+    labelNames: ['upstream', 'cause'],
+    registers,
+  });
+  const breakerState = new Gauge({
+    name: 'ballast_breaker_state',
+    help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['upstream'],
+    registers,
+  });
+  const breakerTransitions = new Counter({
+    name: 'ballast_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by the state entered.',
+    labelNames: ['upstream', 'to'],
+    registers,
+  });
+  const hedgesFired = new Counter({
+    name: 'ballast_hedges_fired_total',
+    help: 'Requests to a next upstream started while an earlier one was still slow or had failed.',
+    labelNames: ['label'],
+    registers,
+  });
+  const hedgesWon = new Counter({
+    name: 'ballast_hedges_won_total',
+    help: 'Hedged requests answered first by a later upstream (index = its position).',
+    labelNames: ['label', 'index'],
+    registers,
+  });
+  const dnsStale = new Counter({
+    name: 'ballast_dns_stale_answers_total',
+    help: 'Lookups answered with last known addresses because DNS failed.',
+    labelNames: ['hostname'],
+    registers,
+  });
+  const dnsFailures = new Counter({
+    name: 'ballast_dns_lookup_failures_total',
+    help: 'DNS lookups that failed, by cause.',
+    labelNames: ['hostname', 'cause'],
+    registers,
+  });
   new Gauge({
     name: 'ballast_index_age_seconds',
     help: 'Seconds since the upstream last confirmed the index served for a repository.',
@@ -127,5 +169,17 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
   bus.on('index:stale-served', ({ repo }) => staleServed.inc({ repo }));
   bus.on('index:entry-skipped', ({ repo }) => skippedEntries.inc({ repo }));
   bus.on('chart:rejected', ({ repo, code }) => chartsRejected.inc({ repo, code }));
+  const stateValue = { closed: 0, 'half-open': 1, open: 2 } as const;
+  bus.on('upstream:retry', ({ upstream, cause }) => retries.inc({ upstream, cause }));
+  bus.on('breaker:state', ({ key, to }) => {
+    breakerState.set({ upstream: key }, stateValue[to]);
+    breakerTransitions.inc({ upstream: key, to });
+  });
+  bus.on('hedge:fired', ({ label }) => hedgesFired.inc({ label }));
+  bus.on('hedge:won', ({ label, index }) => {
+    if (index > 0) hedgesWon.inc({ label, index: String(index) });
+  });
+  bus.on('dns:stale', ({ hostname }) => dnsStale.inc({ hostname }));
+  bus.on('dns:lookup-failed', ({ hostname, cause }) => dnsFailures.inc({ hostname, cause }));
   return registry;
 }

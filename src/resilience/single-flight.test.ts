@@ -33,3 +33,37 @@ test('different keys do not share work', async () => {
   ]);
   assert.deepEqual([a, b], ['A', 'B']);
 });
+
+test('the shared work is aborted only when every waiting caller has gone', async () => {
+  const flight = createSingleFlight<string>();
+  let aborted = false;
+  const work = (signal: AbortSignal) =>
+    new Promise<string>((resolve, reject) => {
+      signal.addEventListener('abort', () => {
+        aborted = true;
+        reject(signal.reason);
+      });
+      setTimeout(() => resolve('done'), 100);
+    });
+  const first = new AbortController();
+  const second = new AbortController();
+  const a = flight.run('k', work, first.signal);
+  const b = flight.run('k', work, second.signal);
+  first.abort(new Error('first client left'));
+  await assert.rejects(a, /first client left/);
+  assert.equal(aborted, false, 'one caller is still waiting');
+  second.abort(new Error('second client left'));
+  await assert.rejects(b, /second client left/);
+  assert.equal(aborted, true);
+});
+
+test('a caller without a signal keeps the shared work alive', async () => {
+  const flight = createSingleFlight<string>();
+  const work = () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 50));
+  const leaving = new AbortController();
+  const a = flight.run('k', work, leaving.signal);
+  const b = flight.run('k', work);
+  leaving.abort(new Error('gone'));
+  await assert.rejects(a, /gone/);
+  assert.equal(await b, 'done');
+});

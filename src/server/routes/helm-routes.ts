@@ -29,7 +29,7 @@ export function registerHelmRoutes(
     method: ['GET', 'HEAD'],
     url: '/:repo/index.yaml',
     handler: async (request, reply) => {
-      const view = await mirrorOf(request.params.repo).index();
+      const view = await mirrorOf(request.params.repo).index(clientGone(reply));
       const { index } = view;
       const encoding = negotiateEncoding(request.headers['accept-encoding']);
       const body = encoding === 'br' ? index.brotli : encoding === 'gzip' ? index.gzip : index.body;
@@ -60,16 +60,25 @@ export function registerHelmRoutes(
       const mirror = mirrorOf(request.params.repo);
       const { file } = request.params;
       if (file.endsWith('.prov')) {
-        const body = await mirror.provenance(file);
+        const body = await mirror.provenance(file, clientGone(reply));
         return reply
           .header('content-type', 'application/pgp-signature')
           .header('cache-control', immutable)
           .send(body);
       }
-      const blob = await mirror.chart(file);
+      const blob = await mirror.chart(file, clientGone(reply));
       return sendBlob(request, reply, blob, { store, blobCache, contentType: 'application/gzip' });
     },
   });
+}
+
+/** Aborts when the client hangs up before its response is complete: its waits end with it. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client went away'));
+  });
+  return controller.signal;
 }
 
 async function sendBlob(

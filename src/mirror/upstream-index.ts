@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import type { UpstreamConfig } from '../config/schema.ts';
+import { BallastError, isBallastError } from '../errors/ballast-error.ts';
+import type { EventBus } from '../observability/events.ts';
+import type { Store } from '../store/store.ts';
+import type { ClassicRepoClient, IndexValidators } from '../upstream/classic-repo-client.ts';
+import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
+import type { ChartSource } from './served-index.ts';
+import {
+  readStoredIndexMeta,
+  type SpooledIndex,
+  spoolIndex,
+  storedIndexDocument,
+  unspoolStoredIndex,
+} from './stored-index.ts';
+import type { UpstreamRef } from './upstream-calls.ts';
+
+export type BuildIndex = (job: IndexBuildJob) => Promise<IndexBuildResult>;
+
+export interface FetchOutcome {
+  /** A new index was accepted from the upstream and stored. */
+  changed: boolean;
+  /** Its build, when this fetch made one. */
+  built?: IndexBuildResult;
+}
+
+/**
+ * One upstream of a repository: its last good index in the store (the upstream's bytes, as
+ * received), the validators for conditional GETs, and the chart files its index lists, for
+ * charts that another upstream fails to deliver.
+ */
+export interface UpstreamIndex {
+  readonly ref: UpstreamRef;
+  readonly client: ClassicRepoClient;
+  readonly config: UpstreamConfig;
+  /** Versions in its last good index; undefined until one is known. */
+  readonly versions: number | undefined;
+  /** Reads what the store knows of this upstream (validators, versions). */
+  load(): Promise<void>;
+  /** Conditional GET; a changed index is parsed, guarded, built and stored. */
+  fetch(options: FetchOptions, signal: AbortSignal): Promise<FetchOutcome>;
+  /** Its stored index, spooled for a build; undefined when none is stored. */
+  spool(): Promise<{ source: IndexSource; spooled: SpooledIndex } | undefined>;
+  /** Chart files its index lists: from the last build, else rebuilt from the store. */
+  charts(signal: AbortSignal): Promise<ReadonlyMap<string, ChartSource>>;
+}
+
+export interface FetchOptions {
+  /** The guard's yardstick for this upstream's index. */
+  lastGoodVersions: number | undefined;
+  maxShrink: number;
+  keep?: IndexBuildJob['keep'];
+}
+
+export interface UpstreamIndexOptions {
+  repo: string;
+  position: number;
+  config: UpstreamConfig;
+  client: ClassicRepoClient;
+  store: Store;
+  bus: EventBus;
+  buildIndex: BuildIndex;
+  now: () => number;
+}
+
+export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamIndex {
+  const { repo, client, store, bus, buildIndex, position } = options;
+  const docKey = `repos/${repo}/upstreams/${createHash('sha256').update(client.url).digest('hex').slice(0, 16)}`;
+  const ref: UpstreamRef = { key: new URL(client.url).host, position };
+  let validators: IndexValidators | undefined;
+  let versions: number | undefined;
+  let charts: ReadonlyMap<string, ChartSource> | undefined;
+  const source = (file: string): IndexSource => ({
+    file,
+    upstream: client.url,
+    label: client.label,
+    position,
+  });
+
+  async function build(
+    job: Omit<IndexBuildJob, 'sources'>,
+    file: string,
+  ): Promise<IndexBuildResult> {
+    try {
+      return await buildIndex({ ...job, sources: [source(file)] });
+    } catch (error) {
+      if (
+        isBallastError(error, 'BALLAST_INDEX_INVALID') ||
+        isBallastError(error, 'BALLAST_INDEX_REFUSED')
+      ) {
+        const reason = String(error.details.guard ?? 'invalid');
+        const message = String(error.details.reason);
+        bus.emit('guard:refused', { repo, upstream: client.label, reason, message });
+        throw new BallastError(
+          'BALLAST_INDEX_REFUSED',
+          { source: client.label, reason: message },
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async function spool() {
+    const document = await store.openDocument(docKey);
+    if (!document) return undefined;
+    const { spooled } = await unspoolStoredIndex(document);
+    return { source: source(spooled.file), spooled };
+  }
+
+  return {
+    ref,
+    client,
+    config: options.config,
+    get versions() {
+      return versions;
+    },
+
+    async load() {
+      const document = await store.openDocument(docKey);
+      if (!document) return;
+      const meta = await readStoredIndexMeta(document);
+      validators = meta.validators;
+      versions = meta.versions;
+    },
+
+    async fetch({ lastGoodVersions, maxShrink, keep }, signal) {
+      const result = await client.fetchIndex(
+        versions === undefined ? undefined : validators,
+        signal,
+      );
+      if (result.kind === 'not-modified') return { changed: false };
+      const spooled = await spoolIndex(result.body);
+      try {
+        const built = await build(
+          { lastGoodVersions, maxShrink, ...(keep ? { keep } : {}) },
+          spooled.file,
+        );
+        for (const skipped of built.skipped) bus.emit('index:entry-skipped', { repo, ...skipped });
+        const meta = {
+          format: 2 as const,
+          fetchedAt: options.now(),
+          upstream: client.url,
+          validators: result.validators,
+          versions: built.served.versions,
+        };
+        await store.putDocument(docKey, storedIndexDocument(meta, spooled));
+        validators = result.validators;
+        versions = built.served.versions;
+        charts = built.served.charts;
+        return { changed: true, built };
+      } finally {
+        await spooled.dispose();
+      }
+    },
+
+    spool,
+
+    async charts(signal) {
+      if (charts) return charts;
+      await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(() => undefined);
+      if (charts) return charts;
+      const stored = await spool();
+      if (!stored)
+        throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
+          repo,
+          reason: `no index from ${client.label}`,
+        });
+      try {
+        charts = (await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file))
+          .served.charts;
+        return charts;
+      } finally {
+        await stored.spooled.dispose();
+      }
+    },
+  };
+}
