@@ -40,7 +40,7 @@ test('file names that could escape the repository are refused', () => {
     'x\0.tgz',
     'index.yaml',
     '',
-    'x'.repeat(300) + '.tgz',
+    `${'x'.repeat(300)}.tgz`,
   ]) {
     assert.ok(unsafeFileNameReason(bad), bad);
   }

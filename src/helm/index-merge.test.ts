@@ -11,7 +11,10 @@ const entry = (name: string, version: string, url: string): ChartVersion => ({
 });
 const index = (...entries: ChartVersion[]): HelmIndex => {
   const out: HelmIndex = { apiVersion: 'v1', entries: {} };
-  for (const e of entries) (out.entries[e.name] ??= []).push(e);
+  for (const e of entries) {
+    out.entries[e.name] ??= [];
+    out.entries[e.name]?.push(e);
+  }
   return out;
 };
 

@@ -1,7 +1,6 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import { unsafeFileNameReason } from '../helm/chart-url.ts';
-import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
