@@ -1,0 +1,296 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isBallastError } from '../../errors/ballast-error.ts';
+import { isSha256Digest, looksLikeDigest, type Sha256Digest } from '../../oci/digest.ts';
+import {
+  type DistributionErrorCode,
+  distributionErrorBody,
+  distributionErrors,
+} from '../../oci/distribution-errors.ts';
+import { formatNextPageLink } from '../../oci/link-header.ts';
+import { isNameComponent, isTag } from '../../oci/names.ts';
+import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
+import type { BlobInfo, Store } from '../../store/store.ts';
+import { matchesEtag, parseRange } from '../conditional.ts';
+
+/** A manifest as served: exact bytes, their digest and media type. */
+export interface OciManifestContent {
+  bytes: Buffer;
+  digest: Sha256Digest;
+  mediaType: string;
+}
+
+/**
+ * What the OCI face serves, for every repo: `oci://host/{repo}/{chart}`. Return `undefined`
+ * for "no such thing" (answered 404 with the spec's code); throw a BallastError for failures
+ * (answered with its status and the spec's error JSON). The signal aborts when the client
+ * goes away.
+ */
+export interface OciContentSource {
+  /** Every `{repo}/{chart}` name served, in any order. */
+  catalog(signal: AbortSignal): Promise<string[]>;
+  /** The chart's tags, in any order; undefined when there is no such repo or chart. */
+  tags(repo: string, chart: string, signal: AbortSignal): Promise<string[] | undefined>;
+  /** By tag or by `sha256:` digest; undefined when unknown. */
+  manifest(
+    repo: string,
+    chart: string,
+    reference: string,
+    signal: AbortSignal,
+  ): Promise<OciManifestContent | undefined>;
+  /** A blob of this chart (config or layer), readable from the store; undefined when unknown. */
+  blob(
+    repo: string,
+    chart: string,
+    digest: Sha256Digest,
+    signal: AbortSignal,
+  ): Promise<BlobInfo | undefined>;
+}
+
+export interface OciRoutesOptions {
+  source: OciContentSource;
+  store: Store;
+  /** The most items one catalog or tag list page holds; `n` above it is cut to it. */
+  maxPageSize?: number;
+}
+
+type Params = { repo: string; chart: string };
+type RouteKind = 'base' | 'catalog' | 'tags' | 'manifest' | 'blob';
+
+const immutable = 'public, max-age=31536000, immutable';
+
+class DistributionError extends Error {
+  readonly code: DistributionErrorCode;
+  readonly detail: unknown;
+  readonly status: number;
+  constructor(code: DistributionErrorCode, message?: string, detail?: unknown, status?: number) {
+    super(message ?? distributionErrors[code].message);
+    this.code = code;
+    this.detail = detail;
+    this.status = status ?? distributionErrors[code].status;
+  }
+}
+
+/**
+ * The pull side of the OCI distribution API under `/v2/`, in its own Fastify scope: errors
+ * there use the spec's JSON (`{"errors":[{"code":"MANIFEST_UNKNOWN",…}]}`), not Ballast's.
+ * Names, tags and digests are checked against the spec's grammar before the source sees
+ * them, so nothing like `..` or an encoded slash ever reaches it.
+ */
+export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOptions): void {
+  const maxPageSize = options.maxPageSize ?? 1000;
+  const { source, store } = options;
+  app.register(
+    async (scope) => {
+      scope.addHook('onSend', async (_request, reply) => {
+        reply.header('docker-distribution-api-version', 'registry/2.0');
+      });
+      scope.setErrorHandler(async (error, request, reply) => {
+        const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind ?? 'base';
+        return sendError(reply, toDistributionError(error, kind, request));
+      });
+      scope.setNotFoundHandler(async (request, reply) => {
+        const readOnly = request.method === 'GET' || request.method === 'HEAD';
+        return sendError(
+          reply,
+          readOnly
+            ? new DistributionError('NAME_UNKNOWN', `no repository at ${request.url}`)
+            : new DistributionError('UNSUPPORTED', `${request.method} is not supported here`),
+        );
+      });
+
+      scope.get('/', { config: { ociKind: 'base' } }, async (_request, reply) =>
+        reply.header('content-type', 'application/json').send({}),
+      );
+
+      scope.get<{ Querystring: { n?: string; last?: string } }>(
+        '/_catalog',
+        { config: { ociKind: 'catalog' } },
+        async (request, reply) => {
+          const names = lexicalSort(await source.catalog(abortOnClose(reply)));
+          const n = pageSize(request.query.n, maxPageSize) ?? maxPageSize;
+          const page = pageOf(names, { n, last: single(request.query.last) });
+          if (page.more) linkNext(reply, '/v2/_catalog', page.items, n);
+          return reply.send({ repositories: page.items });
+        },
+      );
+
+      scope.get<{ Params: Params; Querystring: { n?: string; last?: string } }>(
+        '/:repo/:chart/tags/list',
+        { config: { ociKind: 'tags' } },
+        async (request, reply) => {
+          const { repo, chart } = checkName(request.params);
+          const tags = await source.tags(repo, chart, abortOnClose(reply));
+          if (tags === undefined)
+            throw new DistributionError('NAME_UNKNOWN', undefined, { name: `${repo}/${chart}` });
+          const n = pageSize(request.query.n, maxPageSize);
+          const page = pageOf(lexicalSort(tags), { n, last: single(request.query.last) });
+          if (page.more && n !== undefined)
+            linkNext(reply, `/v2/${repo}/${chart}/tags/list`, page.items, n);
+          return reply.send({ name: `${repo}/${chart}`, tags: page.items });
+        },
+      );
+
+      scope.route<{ Params: Params & { reference: string } }>({
+        method: ['GET', 'HEAD'],
+        url: '/:repo/:chart/manifests/:reference',
+        config: { ociKind: 'manifest' },
+        handler: async (request, reply) => {
+          const { repo, chart } = checkName(request.params);
+          const { reference } = request.params;
+          const byDigest = !isTag(reference);
+          if (byDigest && !looksLikeDigest(reference))
+            throw new DistributionError(
+              'TAG_INVALID',
+              'the reference is neither a tag nor a digest',
+            );
+          if (byDigest && !isSha256Digest(reference))
+            throw new DistributionError('DIGEST_INVALID', 'only sha256 digests are served');
+          const manifest = await source.manifest(repo, chart, reference, abortOnClose(reply));
+          if (!manifest)
+            throw new DistributionError('MANIFEST_UNKNOWN', undefined, {
+              name: `${repo}/${chart}`,
+              reference,
+            });
+          // Never serve bytes under a digest they do not have.
+          if (byDigest && manifest.digest !== reference)
+            throw new DistributionError('UNKNOWN', 'the stored manifest does not match its digest');
+          const etag = `"${manifest.digest}"`;
+          reply
+            .header('content-type', manifest.mediaType)
+            .header('docker-content-digest', manifest.digest)
+            .header('etag', etag)
+            .header('cache-control', byDigest ? immutable : 'no-cache');
+          if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+          reply.header('content-length', manifest.bytes.length);
+          return reply.send(request.method === 'HEAD' ? undefined : manifest.bytes);
+        },
+      });
+
+      scope.route<{ Params: Params & { digest: string } }>({
+        method: ['GET', 'HEAD'],
+        url: '/:repo/:chart/blobs/:digest',
+        config: { ociKind: 'blob' },
+        handler: async (request, reply) => {
+          const { repo, chart } = checkName(request.params);
+          const { digest } = request.params;
+          if (!isSha256Digest(digest))
+            throw new DistributionError('DIGEST_INVALID', 'expected sha256: and 64 lowercase hex');
+          const blob = await source.blob(repo, chart, digest, abortOnClose(reply));
+          if (!blob || blob.digest !== digest)
+            throw new DistributionError('BLOB_UNKNOWN', undefined, { digest });
+          return sendBlob(request, reply, blob, store);
+        },
+      });
+    },
+    { prefix: '/v2' },
+  );
+}
+
+async function sendBlob(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  blob: BlobInfo,
+  store: Store,
+) {
+  const etag = `"${blob.digest}"`;
+  reply
+    .header('content-type', 'application/octet-stream')
+    .header('docker-content-digest', blob.digest)
+    .header('etag', etag)
+    .header('cache-control', immutable)
+    .header('accept-ranges', 'bytes');
+  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  const range = parseRange(request.headers.range, blob.size);
+  if (range === 'unsatisfiable')
+    return reply.code(416).header('content-range', `bytes */${blob.size}`).send();
+  const start = range?.start ?? 0;
+  const end = range?.end ?? blob.size - 1;
+  if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${blob.size}`);
+  reply.header('content-length', Math.max(0, end - start + 1));
+  if (request.method === 'HEAD') return reply.send();
+  return reply.send(await store.readBlob(blob.digest, range ? { start, end } : undefined));
+}
+
+function checkName(params: Params): Params {
+  for (const part of [params.repo, params.chart]) {
+    if (!isNameComponent(part))
+      throw new DistributionError(
+        'NAME_INVALID',
+        `invalid repository name component ${JSON.stringify(part)}`,
+      );
+  }
+  return params;
+}
+
+/** A query parameter given more than once arrives as a list; paging takes a single value. */
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function pageSize(raw: unknown, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw))
+    throw new DistributionError(
+      'PAGINATION_NUMBER_INVALID',
+      `n must be a whole number, got ${JSON.stringify(raw)}`,
+    );
+  return Math.min(Number(raw), max);
+}
+
+function linkNext(reply: FastifyReply, path: string, items: readonly string[], n: number): void {
+  const last = items.at(-1);
+  if (last === undefined) return;
+  reply.header('link', formatNextPageLink(`${path}?last=${encodeURIComponent(last)}&n=${n}`));
+}
+
+/** Aborted when the client goes away before the answer is complete. */
+function abortOnClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+function toDistributionError(
+  error: unknown,
+  kind: RouteKind,
+  request: FastifyRequest,
+): DistributionError {
+  if (error instanceof DistributionError) return error;
+  if (isBallastError(error)) {
+    const detail = { ballastCode: error.code };
+    const code = distributionCodeFor(error.status, error.code, kind);
+    if (error.status >= 500)
+      request.log.warn({ err: error, url: request.url }, 'OCI request failed');
+    return new DistributionError(code, error.message, detail, error.status);
+  }
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status !== undefined && status >= 400 && status < 500)
+    return new DistributionError('UNSUPPORTED', (error as Error).message, undefined, status);
+  request.log.error({ err: error, url: request.url }, 'unexpected error');
+  return new DistributionError('UNKNOWN', 'internal error; see the server log');
+}
+
+function distributionCodeFor(
+  status: number,
+  ballastCode: string,
+  kind: RouteKind,
+): DistributionErrorCode {
+  if (status === 404) {
+    if (ballastCode === 'BALLAST_REPO_NOT_FOUND' || kind === 'tags') return 'NAME_UNKNOWN';
+    if (kind === 'blob' || ballastCode === 'BALLAST_BLOB_NOT_FOUND') return 'BLOB_UNKNOWN';
+    return kind === 'manifest' ? 'MANIFEST_UNKNOWN' : 'NAME_UNKNOWN';
+  }
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'DENIED';
+  if (status === 429) return 'TOOMANYREQUESTS';
+  if (status >= 400 && status < 500) return kind === 'blob' ? 'DIGEST_INVALID' : 'NAME_INVALID';
+  return status === 500 ? 'UNKNOWN' : 'UNAVAILABLE';
+}
+
+function sendError(reply: FastifyReply, error: DistributionError) {
+  reply.code(error.status).header('content-type', 'application/json; charset=utf-8');
+  if (reply.request.method === 'HEAD') return reply.send();
+  return reply.send(distributionErrorBody(error.code, error.message, error.detail));
+}
