@@ -11,8 +11,8 @@ import { createResolver } from '../resilience/dns-resolver.ts';
 import { createLatencyWindows } from '../resilience/latency-window.ts';
 import { createServer } from '../server/create-server.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
-import { createClassicRepoClient } from '../upstream/classic-repo-client.ts';
 import { createHttpClient } from '../upstream/http-client.ts';
+import { createUpstream } from './create-upstream.ts';
 
 export interface RunningBallast {
   /** `http://host:port` the server listens on. */
@@ -65,12 +65,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
   const mirrors = new Map<string, RepoMirror>();
   for (const repo of config.repos) {
     const upstreams = repo.upstreams.map((upstream) =>
-      createClassicRepoClient({
-        url: upstream.url,
-        http,
-        bus,
-        maxIndexBytes: config.limits.indexSize,
-      }),
+      createUpstream(upstream, repo, { http, bus, store, limits: config.limits }),
     );
     mirrors.set(
       repo.name,

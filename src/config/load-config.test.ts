@@ -49,7 +49,7 @@ test('errors name the key, the value and what was expected', () => {
   assert.match(configErrorOf('lisen: 1.2.3.4:80\n'), /\(root\): unknown key\(s\) "lisen"/);
   assert.match(
     configErrorOf('repos: [{ name: a, upstreams: [{ url: "ftp://x" }] }]'),
-    /repos\[0\]\.upstreams\[0\]\.url: expected an http:\/\/ or https:\/\/ URL/,
+    /repos\[0\]\.upstreams\[0\]\.url: expected an http:\/\/, https:\/\/ \(classic repository\) or oci:\/\/ \(registry\) URL/,
   );
   assert.match(
     configErrorOf('repos: [{ name: a, upstreams: [] }]'),

@@ -30,21 +30,29 @@ const repoName = z
   )
   .refine((name) => !['v2', 'api', 'files', 'metrics'].includes(name), 'is a reserved path');
 
-const httpUrl = z
+const upstreamUrl = z
   .string()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-    message: 'expected an http:// or https:// URL',
+  .refine((value) => URL.canParse(value) && /^(https?|oci):$/.test(new URL(value).protocol), {
+    message: 'expected an http://, https:// (classic repository) or oci:// (registry) URL',
   });
 
 const upstream = z.strictObject({
-  url: httpUrl,
+  url: upstreamUrl,
   /** Hosts other than the upstream's own that its index may point chart URLs at. */
   chartHosts: z.array(z.string().min(1)).default([]),
+  /** oci:// only: the registry speaks plain HTTP (e.g. a registry on loopback). */
+  plainHttp: z.boolean().default(false),
+  /** oci:// only: credentials for the registry's token or basic auth. */
+  credentials: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
 });
 
 const repo = z.strictObject({
   name: repoName,
   upstreams: z.array(upstream).min(1, 'a mirrored repository needs at least one upstream'),
+  /** Chart names to look up where an upstream has no index (OCI registries). */
+  charts: z
+    .array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'expected a chart name'))
+    .default([]),
   /** Union of all upstreams' entries instead of the first healthy upstream's index. */
   merge: z.boolean().default(d.repo.merge),
   refresh: duration.prefault(d.repo.refresh),
@@ -144,6 +152,13 @@ export const configSchema = z.strictObject({
           });
         }
         seen.add(r.name);
+        if (r.charts.length === 0 && r.upstreams.some((u) => u.url.startsWith('oci:'))) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'charts'],
+            message: 'an oci:// upstream cannot list its charts: name the charts to mirror',
+          });
+        }
       });
     }),
 });

@@ -4,9 +4,9 @@ import { unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
-import type { ClassicRepoClient } from '../upstream/classic-repo-client.ts';
-import { assertChartHostAllowed } from './chart-host.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
+import type { MirrorUpstream } from './mirror-upstream.ts';
+import { upstreamManifestKey } from './oci-manifests.ts';
 import { runIndexBuild } from './run-index-build.ts';
 import type { ChartSource, ServedIndex } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
@@ -16,7 +16,7 @@ import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
 export interface RepoMirrorOptions {
   repo: RepoConfig;
   /** One client per configured upstream, in the configured order. */
-  upstreams: readonly ClassicRepoClient[];
+  upstreams: readonly MirrorUpstream[];
   store: Store;
   resilience: Resilience;
   logger: Logger;
@@ -43,6 +43,11 @@ export interface RepoMirror {
   chart(file: string, signal?: AbortSignal): Promise<BlobInfo>;
   /** The provenance file of a chart, fetched once and kept. */
   provenance(file: string, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * For a chart whose index entry came from an OCI upstream: that upstream's manifest, byte
+   * for byte (fetched once, then kept). Undefined for charts from classic upstreams.
+   */
+  upstreamManifest(file: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /** Forces one revalidation; used by `sync` and tests. */
   refresh(signal?: AbortSignal): Promise<void>;
   status(): { ready: boolean; versions: number; checkedAt: number; lastError?: string };
@@ -306,7 +311,6 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
             });
           url = listed.url;
         }
-        assertChartHostAllowed(url, [upstream.config]);
         return work(upstream, url, s);
       },
       signal,
@@ -363,15 +367,12 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         fromUpstreams(
           file,
           source,
-          async (upstream, url, s) => {
-            const body = await upstream.client.openFile(url, 'chart', limits.chartSize, s);
-            return store.putBlob(body, {
-              expectedDigest: source.digest,
-              maxBytes: limits.chartSize,
-              what: `chart ${file}`,
-              source: upstream.client.label,
-            });
-          },
+          (upstream, url, s) =>
+            upstream.client.fetchChart(
+              url,
+              { file, digest: source.digest, maxBytes: limits.chartSize },
+              s,
+            ),
           flightSignal,
         );
       try {
@@ -391,6 +392,28 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       }
     },
 
+    async upstreamManifest(file, signal) {
+      const source = await sourceOf(file, signal);
+      if (!source.url.startsWith('oci://')) return undefined;
+      const key = upstreamManifestKey(source.digest);
+      const kept = await store.getDocument(key);
+      if (kept) return kept;
+      const upstream = upstreams[source.upstream] as UpstreamIndex;
+      const { value } = await firstSuccess(
+        resilience,
+        [upstream.ref],
+        `${repo.name}/manifests/${file}`,
+        async (_ref, s) => {
+          if (!upstream.client.fetchManifest)
+            throw new BallastError('BALLAST_CHART_NOT_FOUND', { repo: repo.name, file });
+          return upstream.client.fetchManifest(source.url, s);
+        },
+        signal,
+      );
+      await store.putDocument(key, value);
+      return value;
+    },
+
     async provenance(file, signal) {
       const chartFile = file.replace(/\.prov$/, '');
       const source = await sourceOf(chartFile, signal);
@@ -404,18 +427,8 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       const body = await fromUpstreams(
         chartFile,
         source,
-        async (upstream, url, s) => {
-          const chunks: Buffer[] = [];
-          for await (const chunk of await upstream.client.openFile(
-            `${url}.prov`,
-            'provenance',
-            limits.provSize,
-            s,
-          )) {
-            chunks.push(chunk);
-          }
-          return Buffer.concat(chunks);
-        },
+        (upstream, url, s) =>
+          upstream.client.fetchSidecar(`${url}.prov`, 'provenance', limits.provSize, s),
         signal ?? new AbortController().signal,
       );
       await store.putDocument(key, body);

@@ -14,6 +14,8 @@ export interface ChartSource {
   digest: Digest;
   /** Position of the upstream whose index listed it. */
   upstream: number;
+  name: string;
+  version: string;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function buildServedIndex(
           url,
           digest: `sha256:${entry.digest.toLowerCase()}`,
           upstream: upstreamOf(entry),
+          name: entry.name,
+          version: entry.version,
         });
       }
       versions += 1;

@@ -3,8 +3,9 @@ import type { UpstreamConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Store } from '../store/store.ts';
-import type { ClassicRepoClient, IndexValidators } from '../upstream/classic-repo-client.ts';
+import type { IndexValidators } from '../upstream/classic-repo-client.ts';
 import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
+import type { MirrorUpstream } from './mirror-upstream.ts';
 import type { ChartSource } from './served-index.ts';
 import {
   readStoredIndexMeta,
@@ -31,7 +32,7 @@ export interface FetchOutcome {
  */
 export interface UpstreamIndex {
   readonly ref: UpstreamRef;
-  readonly client: ClassicRepoClient;
+  readonly client: MirrorUpstream;
   readonly config: UpstreamConfig;
   /** Versions in its last good index; undefined until one is known. */
   readonly versions: number | undefined;
@@ -56,7 +57,7 @@ export interface UpstreamIndexOptions {
   repo: string;
   position: number;
   config: UpstreamConfig;
-  client: ClassicRepoClient;
+  client: MirrorUpstream;
   store: Store;
   bus: EventBus;
   buildIndex: BuildIndex;
@@ -66,7 +67,7 @@ export interface UpstreamIndexOptions {
 export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamIndex {
   const { repo, client, store, bus, buildIndex, position } = options;
   const docKey = `repos/${repo}/upstreams/${createHash('sha256').update(client.url).digest('hex').slice(0, 16)}`;
-  const ref: UpstreamRef = { key: new URL(client.url).host, position };
+  const ref: UpstreamRef = { key: client.key, position };
   let validators: IndexValidators | undefined;
   let versions: number | undefined;
   let charts: ReadonlyMap<string, ChartSource> | undefined;

@@ -6,8 +6,8 @@ import { EventEmitter } from 'node:events';
  */
 export interface BallastEvents {
   'http:response': { route: string; method: string; status: number; durationMs: number };
-  'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' };
-  'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' };
+  'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
+  'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
   'upstream:request': {
     upstream: string;
     kind: string;
@@ -42,6 +42,17 @@ export interface BallastEvents {
   'hedge:won': { label: string; index: number; started: number };
   'dns:stale': { hostname: string; ageMs: number; cause: string };
   'dns:lookup-failed': { hostname: string; cause: string; servedFrom: 'stale' | 'static' | 'none' };
+  // file mirrors (src/files): `repo` of cache:hit/miss names the file mirror for kind 'file'
+  'file:stored': { mirror: string; path: string; digest: string; bytes: number; upstream: string };
+  /** One upstream's copy refused (digest mismatch, malformed checksum file); the next is tried. */
+  'file:rejected': {
+    mirror: string;
+    path: string;
+    upstream: string;
+    code: string;
+    message: string;
+  };
+  'file:stale-served': { mirror: string; path: string; ageMs: number; code: string };
 }
 
 export type EventName = keyof BallastEvents;

@@ -1,12 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import { BallastError } from '../errors/ballast-error.ts';
+import { createMirrorOciContent } from '../mirror/oci-content.ts';
 import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import { createBlobMemoryCache } from './blob-memory-cache.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
+import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 
 export interface ServerOptions {
@@ -85,5 +87,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   registerOpsRoutes(app, options);
   registerHelmRoutes(app, { ...options, blobCache });
+  registerOciRoutes(app, {
+    source: createMirrorOciContent(options.mirrors, options.store),
+    store: options.store,
+  });
   return app;
 }

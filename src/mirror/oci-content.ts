@@ -1,0 +1,80 @@
+import { isSha256Digest } from '../oci/digest.ts';
+import { tagToVersion, versionToTag } from '../oci/tag-version.ts';
+import type { OciContentSource } from '../server/routes/oci-routes.ts';
+import type { Digest, Store } from '../store/store.ts';
+import { chartManifest, manifestChartKey } from './oci-manifests.ts';
+import type { RepoMirror } from './repo-mirror.ts';
+import type { ChartSource } from './served-index.ts';
+
+/**
+ * Every repository on the OCI face, mirrored from whatever protocol: `oci://host/{repo}/{chart}`
+ * with one tag per chart version of the served index (`+` as `_`). Charts are pulled through
+ * on first use, exactly as the classic face does.
+ */
+export function createMirrorOciContent(
+  mirrors: ReadonlyMap<string, RepoMirror>,
+  store: Store,
+): OciContentSource {
+  const versionsOf = async (repo: string, chart: string, signal: AbortSignal) => {
+    const mirror = mirrors.get(repo);
+    if (!mirror) return undefined;
+    const found = new Map<string, { file: string; source: ChartSource }>();
+    for (const [file, source] of (await mirror.index(signal)).index.charts) {
+      if (source.name === chart) found.set(source.version, { file, source });
+    }
+    return found.size === 0 ? undefined : { mirror, found };
+  };
+
+  const manifestOf = async (mirror: RepoMirror, file: string, signal: AbortSignal) => {
+    const chart = await mirror.chart(file, signal);
+    const upstream = await mirror.upstreamManifest(file, signal);
+    const manifest = await chartManifest(store, chart, `${mirror.name}/${file}`, upstream);
+    await store.putDocument(manifestChartKey(manifest.digest), chart.digest);
+    return { ...manifest, chart: chart.digest };
+  };
+
+  return {
+    async catalog(signal) {
+      const names = new Set<string>();
+      for (const mirror of mirrors.values()) {
+        const view = await mirror.index(signal).catch(() => undefined);
+        for (const source of view?.index.charts.values() ?? [])
+          names.add(`${mirror.name}/${source.name}`);
+      }
+      return [...names];
+    },
+
+    async tags(repo, chart, signal) {
+      const versions = await versionsOf(repo, chart, signal);
+      return versions && [...versions.found.keys()].map(versionToTag);
+    },
+
+    async manifest(repo, chart, reference, signal) {
+      const versions = await versionsOf(repo, chart, signal);
+      if (!versions) return undefined;
+      if (!isSha256Digest(reference)) {
+        const entry = versions.found.get(tagToVersion(reference));
+        return entry && manifestOf(versions.mirror, entry.file, signal);
+      }
+      const chartDigest = (await store.getDocument(manifestChartKey(reference)))?.toString('utf8');
+      const entry = [...versions.found.values()].find((e) => e.source.digest === chartDigest);
+      if (!entry) return undefined;
+      const manifest = await manifestOf(versions.mirror, entry.file, signal);
+      return manifest.digest === reference ? manifest : undefined;
+    },
+
+    async blob(repo, chart, digest, signal) {
+      const versions = await versionsOf(repo, chart, signal);
+      if (!versions) return undefined;
+      const layer = [...versions.found.values()].find((e) => e.source.digest === digest);
+      if (layer) return versions.mirror.chart(layer.file, signal);
+      // A config blob: only one that a manifest of this chart names.
+      for (const { file, source } of versions.found.values()) {
+        if (!(await store.statBlob(source.digest))) continue;
+        const manifest = await manifestOf(versions.mirror, file, signal);
+        if (manifest.config === (digest as Digest)) return store.statBlob(digest as Digest);
+      }
+      return undefined;
+    },
+  };
+}

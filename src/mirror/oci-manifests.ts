@@ -1,0 +1,70 @@
+import { Readable } from 'node:stream';
+import { readChartArchiveMetadata } from '../oci/chart-archive-metadata.ts';
+import { buildChartArtifact } from '../oci/chart-artifact.ts';
+import { type Sha256Digest, sha256Digest } from '../oci/digest.ts';
+import { ociManifestMediaType } from '../oci/media-types.ts';
+import type { OciManifestContent } from '../server/routes/oci-routes.ts';
+import type { BlobInfo, Digest, Store } from '../store/store.ts';
+
+const hex = (digest: string) => digest.slice('sha256:'.length);
+
+/** An OCI upstream's manifest for a chart, by the chart's digest, as the registry sent it. */
+export function upstreamManifestKey(chartDigest: Digest): string {
+  return `oci/upstream-manifests/${hex(chartDigest)}`;
+}
+
+/** Ballast's own manifest for a chart that came from a classic repository. */
+function builtManifestKey(chartDigest: Digest): string {
+  return `oci/manifests/${hex(chartDigest)}`;
+}
+
+/** Which chart a manifest digest stands for, so clients can ask by digest after a restart. */
+export function manifestChartKey(manifestDigest: string): string {
+  return `oci/manifest-charts/${hex(manifestDigest)}`;
+}
+
+/**
+ * The manifest of a chart that is in the store. A chart from an OCI upstream keeps the
+ * upstream's manifest byte for byte (signatures made upstream still verify). Any other gets a
+ * manifest built from the chart alone, with no time in it, so every replica and every restart
+ * serves the same bytes and digest; its config blob is stored next to it.
+ */
+export async function chartManifest(
+  store: Store,
+  chart: BlobInfo,
+  what: string,
+  upstreamManifest?: Buffer,
+): Promise<OciManifestContent & { config: Digest }> {
+  const kept = upstreamManifest ?? (await store.getDocument(builtManifestKey(chart.digest)));
+  if (kept) {
+    const parsed = JSON.parse(kept.toString('utf8')) as {
+      mediaType?: string;
+      config?: { digest?: Digest };
+    };
+    const digest = sha256Digest(kept);
+    return {
+      bytes: kept,
+      digest,
+      mediaType: parsed.mediaType ?? ociManifestMediaType,
+      config: parsed.config?.digest ?? digest,
+    };
+  }
+  const metadata = await readChartArchiveMetadata(await store.readBlob(chart.digest), { what });
+  const artifact = buildChartArtifact({
+    metadata,
+    chart: { digest: chart.digest as Sha256Digest, size: chart.size },
+  });
+  await store.putBlob(Readable.from([artifact.config]), {
+    expectedDigest: artifact.configDescriptor.digest,
+    maxBytes: artifact.config.length,
+    what: `config of ${what}`,
+    source: 'ballast',
+  });
+  await store.putDocument(builtManifestKey(chart.digest), artifact.manifest);
+  return {
+    bytes: artifact.manifest,
+    digest: artifact.manifestDigest,
+    mediaType: artifact.mediaType,
+    config: artifact.configDescriptor.digest,
+  };
+}
