@@ -158,8 +158,18 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     series.count.inc();
     series.duration.observe(durationMs / 1000);
   });
-  bus.on('cache:hit', ({ repo, kind }) => cache.inc({ repo, kind, result: 'hit' }));
-  bus.on('cache:miss', ({ repo, kind }) => cache.inc({ repo, kind, result: 'miss' }));
+  const cacheSeries = new Map<string, Counter.Internal>();
+  const countCache = (repo: string, kind: string, result: string) => {
+    const key = `${repo} ${kind} ${result}`;
+    let series = cacheSeries.get(key);
+    if (!series) {
+      series = cache.labels({ repo, kind, result });
+      cacheSeries.set(key, series);
+    }
+    series.inc();
+  };
+  bus.on('cache:hit', ({ repo, kind }) => countCache(repo, kind, 'hit'));
+  bus.on('cache:miss', ({ repo, kind }) => countCache(repo, kind, 'miss'));
   bus.on('upstream:request', ({ upstream, kind, outcome, durationMs, cause }) => {
     upstreamRequests.inc({ upstream, kind, outcome, cause: cause ?? '' });
     upstreamDuration.observe({ upstream, kind }, durationMs / 1000);
@@ -181,5 +191,38 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
   });
   bus.on('dns:stale', ({ hostname }) => dnsStale.inc({ hostname }));
   bus.on('dns:lookup-failed', ({ hostname, cause }) => dnsFailures.inc({ hostname, cause }));
+  // file mirrors (issue 6)
+  const filesStored = new Counter({
+    name: 'ballast_files_stored_total',
+    help: 'Files fetched from an upstream, verified and stored, by file mirror.',
+    labelNames: ['mirror'],
+    registers,
+  });
+  const fileBytesStored = new Counter({
+    name: 'ballast_file_bytes_stored_total',
+    help: 'Bytes of files verified and stored, by file mirror.',
+    labelNames: ['mirror'],
+    registers,
+  });
+  const filesRejected = new Counter({
+    name: 'ballast_files_rejected_total',
+    help: "An upstream's copy of a file refused (digest mismatch, malformed checksum file, too large).",
+    labelNames: ['mirror', 'upstream', 'code'],
+    registers,
+  });
+  const fileStaleServed = new Counter({
+    name: 'ballast_file_stale_served_total',
+    help: 'Mutable files served from the last good copy because the upstreams failed.',
+    labelNames: ['mirror'],
+    registers,
+  });
+  bus.on('file:stored', ({ mirror, bytes }) => {
+    filesStored.inc({ mirror });
+    fileBytesStored.inc({ mirror }, bytes);
+  });
+  bus.on('file:rejected', ({ mirror, upstream, code }) =>
+    filesRejected.inc({ mirror, upstream, code }),
+  );
+  bus.on('file:stale-served', ({ mirror }) => fileStaleServed.inc({ mirror }));
   return registry;
 }
