@@ -159,14 +159,24 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
 
     async charts(signal) {
       if (charts) return charts;
-      await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(() => undefined);
+      let fetchError: unknown;
+      await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(
+        (error: unknown) => {
+          fetchError = error;
+        },
+      );
       if (charts) return charts;
       const stored = await spool();
-      if (!stored)
-        throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
-          repo,
-          reason: `no index from ${client.label}`,
-        });
+      if (!stored) {
+        // Nothing to fall back on: the fetch's own error says whether trying again may help.
+        throw (
+          fetchError ??
+          new BallastError('BALLAST_INDEX_UNAVAILABLE', {
+            repo,
+            reason: `no index from ${client.label}`,
+          })
+        );
+      }
       try {
         charts = (await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file))
           .served.charts;

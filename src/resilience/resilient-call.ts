@@ -1,7 +1,8 @@
 import type { EventBus } from '../observability/events.ts';
 import type { BreakerRegistry } from './circuit-breaker.ts';
-import { throughBreaker } from './circuit-breaker.ts';
+import { breakerOpenError } from './circuit-breaker.ts';
 import type { Clock } from './clock.ts';
+import { classifyFault } from './fault-taxonomy.ts';
 import {
   defaultHedgePolicy,
   type HedgePolicy,
@@ -56,9 +57,15 @@ export function callUpstreams<T>(
     // The breaker judges the upstream once per call (after its retries), not per attempt:
     // else one cold start that retries NXDOMAIN for a few seconds (incident B) would open
     // its own breaker and lock the name out for a whole cool-down.
-    return ({ signal }: { signal: AbortSignal }) =>
-      throughBreaker(breakers.get(call.key), () =>
-        withRetry(
+    return async ({ signal }: { signal: AbortSignal }) => {
+      const breaker = breakers.get(call.key);
+      if (!breaker.tryAcquire()) throw breakerOpenError(call.key);
+      // The last transient fault this upstream gave before it was cut off: a hedge that won
+      // elsewhere must not hide that this host is failing, or a dead first upstream would
+      // never open its breaker (every call pays the hedge delay instead).
+      let lastFault: unknown;
+      try {
+        const value = await withRetry(
           async ({ signal: attemptSignal, attempt }) => {
             const startedAt = clock.now();
             const value = await call.run({ signal: attemptSignal, attempt });
@@ -74,11 +81,21 @@ export function callUpstreams<T>(
             random: options.random,
             upstream: call.key,
             bus,
+            onRetry: (notice) => {
+              lastFault = notice.error;
+            },
             shouldRetry: (verdict) =>
               verdict.transient && !(verdict.tryNextUpstreamFirst && hasNext),
           },
-        ),
-      );
+        );
+        breaker.recordSuccess();
+        return value;
+      } catch (error) {
+        const cutOff = classifyFault(error).cause === 'aborted';
+        breaker.recordFailure(cutOff && lastFault !== undefined ? lastFault : error);
+        throw error;
+      }
+    };
   });
 
   return hedge(attempts, {
