@@ -54,6 +54,14 @@ describe('OCI both ways: OCI upstreams, every repo over OCI, failover across pro
           ],
           charts: ['demo-app'],
         },
+        {
+          name: 'cross',
+          upstreams: [
+            { url: classic.url },
+            { url: `oci://${registry.host}/charts`, plainHttp: true },
+          ],
+          charts: ['demo-app'],
+        },
       ],
     });
     host = new URL(ballast.url).host;
@@ -63,6 +71,19 @@ describe('OCI both ways: OCI upstreams, every repo over OCI, failover across pro
     await ballast?.stop();
     await classic?.stop();
     await registry?.stop();
+  });
+
+  // First, while nothing is cached: a cached digest would be served without any fetch.
+  test('a chart broken at the classic upstream is fetched from the OCI one, verified', async () => {
+    const chart = upstream.charts.find((c) => c.version === '1.0.0');
+    assert.ok(chart);
+    const corrupted = Buffer.from(await readFile(chart.path));
+    corrupted[100] = (corrupted[100] ?? 0) ^ 0xff;
+    classic.setFault('/demo-app-1.0.0.tgz', { status: 200, body: corrupted });
+    const response = await httpRequest(`${ballast.url}/cross/charts/demo-app-1.0.0.tgz`);
+    classic.setFault('/demo-app-1.0.0.tgz', undefined);
+    assert.equal(response.status, 200);
+    assert.equal(sha256(response.body), chart.digest);
   });
 
   for (const repo of ['classic-only', 'oci-only', 'both']) {
