@@ -15,7 +15,9 @@ async function memoryOf(pid: number): Promise<{ rssMiB: number; peakMiB: number 
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
-test('a repository with a 10,000-version index stays under 150 MiB RSS while serving', async (t) => {
+// Measured 142-147 MiB on an idle 2-core machine and up to 157 MiB while the rest of the suite
+// runs beside it; the bound catches regressions such as parse garbage staying resident (268 MiB).
+test('a repository with a 10,000-version index stays within its memory budget while serving', async (t) => {
   const root = join(await mkdtemp(join(tmpdir(), 'ballast-memory-')), 'upstream');
   await mkdir(root);
   await writeSyntheticIndex(join(root, 'index.yaml'), { charts: 200, versions: 10_000 });
@@ -43,5 +45,5 @@ test('a repository with a 10,000-version index stays under 150 MiB RSS while ser
   t.diagnostic(
     `RSS ${memory.rssMiB.toFixed(1)} MiB, peak ${memory.peakMiB.toFixed(1)} MiB, index ${(plain.body.length / 1e6).toFixed(1)} MB`,
   );
-  assert.ok(memory.rssMiB < 150, `RSS ${memory.rssMiB.toFixed(1)} MiB`);
+  assert.ok(memory.rssMiB < 175, `RSS ${memory.rssMiB.toFixed(1)} MiB`);
 });

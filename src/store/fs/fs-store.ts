@@ -19,13 +19,17 @@ export interface FsStoreOptions {
 }
 
 /**
- * The filesystem store: `blobs/sha256/ab/<hex>`, `docs/<key>`, and `tmp/` for writes in
- * progress. Every write goes to `tmp/`, is fsynced, then renamed into place, so a crash
- * leaves at worst an orphan in `tmp/` (cleared at start-up), never a partial object.
+ * The filesystem store: `blobs/sha256/ab/<hex>`, `docs/<key>`, and `tmp/<pid>-<id>/` for
+ * writes in progress. Every write goes to the process's own tmp folder, is fsynced, then
+ * renamed into place, so a crash leaves at worst an orphan there, never a partial object.
+ * Orphans of processes that are gone are cleared at start-up; another live process using the
+ * same folder (a server while `ballast sync` runs) keeps its writes in progress.
  */
 export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
-  const tmpDir = path.join(root, 'tmp');
-  await rm(tmpDir, { recursive: true, force: true });
+  const tmpRoot = path.join(root, 'tmp');
+  await mkdir(tmpRoot, { recursive: true });
+  await clearOrphans(tmpRoot);
+  const tmpDir = path.join(tmpRoot, `${process.pid}-${randomUUID().slice(0, 8)}`);
   await mkdir(tmpDir, { recursive: true });
   await mkdir(path.join(root, 'blobs', 'sha256'), { recursive: true });
   await mkdir(path.join(root, 'docs'), { recursive: true });
@@ -163,6 +167,25 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
         .sort();
     },
 
-    async close() {},
+    async close() {
+      await rm(tmpDir, { recursive: true, force: true });
+    },
   };
+}
+
+async function clearOrphans(tmpRoot: string): Promise<void> {
+  for (const entry of await readdir(tmpRoot)) {
+    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+    if (pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    await rm(path.join(tmpRoot, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
