@@ -21,6 +21,7 @@ import {
   type OciRegistryClient,
 } from '../src/upstream/oci-registry-client.ts';
 import { httpRequest } from './support/http.ts';
+import { tmpFiles } from './support/store-snapshot.ts';
 import { tempDir } from './support/temp-dir.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -83,7 +84,7 @@ describe('bad input from an OCI upstream and to the OCI face', () => {
     const root = join(storeRoot, 'blobs', 'sha256');
     const dirs = await readdir(root);
     const files = await Promise.all(dirs.map((d) => readdir(join(root, d))));
-    return { blobs: files.flat(), temp: await readdir(join(storeRoot, 'tmp')) };
+    return { blobs: files.flat(), temp: await tmpFiles(storeRoot) };
   };
   const failsWith = async (work: Promise<unknown>, code: ErrorCode, pattern: RegExp) =>
     assert.rejects(work, (error: unknown) => {

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { configCheckCommand } from './config-check-command.ts';
 import { createDoctorCommand } from './doctor-command.ts';
+import { exportCommand } from './export-command.ts';
+import { importCommand } from './import-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { syncCommand } from './sync-command.ts';
 
 const program = new Command('ballast')
   .description(
@@ -13,5 +16,8 @@ const program = new Command('ballast')
 program.addCommand(serveCommand());
 program.addCommand(configCheckCommand());
 program.addCommand(createDoctorCommand());
+program.addCommand(syncCommand());
+program.addCommand(exportCommand());
+program.addCommand(importCommand());
 
 await program.parseAsync(process.argv);

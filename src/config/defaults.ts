@@ -21,4 +21,6 @@ export const configDefaults = {
     refresh: '5m',
     guard: { maxShrink: '10%', keepRemoved: false },
   },
+  // files[]: documented under `files[]` in docs/configuration.md
+  file: { checksum: 'sidecar', refresh: '5m', maxSize: '4GiB', deadline: '30m' },
 } as const;

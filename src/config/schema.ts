@@ -107,6 +107,69 @@ const resilience = z
   })
   .prefault({});
 
+// --- files[]: mirrors of release binaries and other downloads (issue 6) ----------------------
+
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'expected an http:// or https:// URL',
+  });
+
+const compilableRegex = z.string().refine(
+  (value) => {
+    try {
+      new RegExp(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a JavaScript regular expression' },
+);
+
+/** `- https://host/path` is shorthand for `- url: https://host/path`. */
+const fileUpstream = z.preprocess(
+  (value) => (typeof value === 'string' ? { url: value } : value),
+  z.strictObject({
+    url: httpUrl,
+    /** Maps the requested path to this upstream's layout: `path.replace(RegExp(match), to)`. */
+    rewrite: z.strictObject({ match: compilableRegex, to: z.string() }).optional(),
+  }),
+);
+
+const fileMirror = z.strictObject({
+  name: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9._-]{0,62}$/,
+      'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ),
+  upstreams: z.array(fileUpstream).min(1, 'a file mirror needs at least one upstream'),
+  checksum: z.enum(['sidecar', 'none']).default(d.file.checksum),
+  /** Paths (globs) that change in place upstream: served with the index freshness rules. */
+  mutable: z.array(z.string().min(1)).default([]),
+  refresh: duration.prefault(d.file.refresh),
+  maxSize: size.prefault(d.file.maxSize),
+  deadline: duration.prefault(d.file.deadline),
+});
+
+const files = z
+  .array(fileMirror)
+  .default([])
+  .superRefine((mirrors, ctx) => {
+    const seen = new Set<string>();
+    mirrors.forEach((m, i) => {
+      if (seen.has(m.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `duplicate file mirror name "${m.name}"`,
+        });
+      }
+      seen.add(m.name);
+    });
+  });
+
 export const configSchema = z.strictObject({
   listen: listen.default(d.listen),
   storage: z
@@ -161,8 +224,11 @@ export const configSchema = z.strictObject({
         }
       });
     }),
+  files,
 });
 
 export type Config = z.output<typeof configSchema>;
+export type FileMirrorConfig = Config['files'][number];
+export type FileUpstreamConfig = FileMirrorConfig['upstreams'][number];
 export type RepoConfig = Config['repos'][number];
 export type UpstreamConfig = RepoConfig['upstreams'][number];

@@ -137,6 +137,41 @@ export const errorCatalogue = {
     status: 400,
     message: '{file}: {problem}',
   },
+
+  // --- File mirrors, sync and air-gap bundles (issue 6) ---------------------------------
+  BALLAST_FILE_MIRROR_NOT_FOUND: {
+    status: 404,
+    message: 'no file mirror named {mirror}',
+  },
+  BALLAST_FILE_NOT_FOUND: {
+    status: 404,
+    message: 'file mirror {mirror} has no file {path}: {reason}',
+  },
+  BALLAST_FILE_CHECKSUM_MISSING: {
+    status: 502,
+    message:
+      'no upstream of file mirror {mirror} serves a checksum for {path} (tried {tried}); set checksum: none to store files unverified',
+  },
+  BALLAST_FILE_CHECKSUM_INVALID: {
+    status: 502,
+    message: 'checksum file {file} from {source} is malformed: {reason}',
+  },
+  BALLAST_SYNC_SELECTOR_INVALID: {
+    status: 400,
+    message: 'sync: {selector}: {reason}',
+  },
+  BALLAST_BUNDLE_INVALID: {
+    status: 400,
+    message: 'bundle {bundle} refused: {reason}; nothing was imported',
+  },
+  BALLAST_BUNDLE_ENTRY_INVALID: {
+    status: 400,
+    message: 'bundle {bundle} refused: entry {entry}: {reason}; nothing was imported',
+  },
+  BALLAST_EXPORT_FAILED: {
+    status: 500,
+    message: 'export: {reason}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

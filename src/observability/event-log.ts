@@ -45,6 +45,15 @@ export function logEvents(bus: EventBus, logger: Logger): void {
   bus.on('dns:lookup-failed', (e) =>
     log.warn({ event: 'dns:lookup-failed', ...e }, 'DNS lookup failed'),
   );
+  bus.on('file:stored', (e) =>
+    log.info({ event: 'file:stored', ...e }, 'file verified and stored'),
+  );
+  bus.on('file:rejected', (e) =>
+    log.warn(
+      { event: 'file:rejected', ...e },
+      "refused an upstream's copy of a file; trying the next",
+    ),
+  );
   bus.on('upstream:request', (e) => {
     if (e.outcome === 'error')
       log.warn({ event: 'upstream:request', ...e }, 'upstream request failed');

@@ -1,18 +1,22 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
 import { BallastError } from '../errors/ballast-error.ts';
+import type { FileMirror } from '../files/file-mirror.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
 import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import { createBlobMemoryCache } from './blob-memory-cache.ts';
+import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 
 export interface ServerOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
+  /** File mirrors (`files:`), served under `/files/{name}/`. */
+  files?: ReadonlyMap<string, FileMirror>;
   store: Store;
   metrics: Registry;
   bus: EventBus;
@@ -91,6 +95,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   registerOpsRoutes(app, options);
   registerHelmRoutes(app, { ...options, blobCache });
+  registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
     source: createMirrorOciContent(options.mirrors, options.store),
     store: options.store,

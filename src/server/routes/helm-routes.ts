@@ -1,17 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
-import { matchesEtag, negotiateEncoding, parseRange } from '../conditional.ts';
+import { matchesEtag, negotiateEncoding } from '../conditional.ts';
+import { clientGone, immutableCacheControl as immutable, sendBlob } from '../send-blob.ts';
 
 export interface HelmRoutesOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
   store: Store;
   blobCache: BlobMemoryCache;
 }
-
-const immutable = 'public, max-age=31536000, immutable';
 
 /** The classic Helm repository face: `/{repo}/index.yaml` and `/{repo}/charts/{file}`. */
 export function registerHelmRoutes(
@@ -70,46 +69,4 @@ export function registerHelmRoutes(
       return sendBlob(request, reply, blob, { store, blobCache, contentType: 'application/gzip' });
     },
   });
-}
-
-/** Aborts when the client hangs up before its response is complete: its waits end with it. */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('the client went away'));
-  });
-  return controller.signal;
-}
-
-async function sendBlob(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  blob: { digest: `sha256:${string}`; size: number },
-  {
-    store,
-    blobCache,
-    contentType,
-  }: { store: Store; blobCache: BlobMemoryCache; contentType: string },
-) {
-  const etag = `"${blob.digest}"`;
-  reply
-    .header('content-type', contentType)
-    .header('cache-control', immutable)
-    .header('etag', etag)
-    .header('accept-ranges', 'bytes')
-    .header('docker-content-digest', blob.digest);
-  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  const range = parseRange(request.headers.range, blob.size);
-  if (range === 'unsatisfiable') {
-    return reply.code(416).header('content-range', `bytes */${blob.size}`).send();
-  }
-  const whole = range === undefined;
-  const start = range?.start ?? 0;
-  const end = range?.end ?? blob.size - 1;
-  if (!whole) reply.code(206).header('content-range', `bytes ${start}-${end}/${blob.size}`);
-  reply.header('content-length', end - start + 1);
-  if (request.method === 'HEAD') return reply.send();
-  const cached = await blobCache.get(blob.digest, blob.size);
-  if (cached) return reply.send(whole ? cached : cached.subarray(start, end + 1));
-  return reply.send(await store.readBlob(blob.digest, whole ? undefined : { start, end }));
 }

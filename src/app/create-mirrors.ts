@@ -1,0 +1,101 @@
+import type { Config } from '../config/schema.ts';
+import { createFileMirror, type FileMirror } from '../files/file-mirror.ts';
+import { createRepoMirror, type RepoMirror } from '../mirror/repo-mirror.ts';
+import type { Resilience } from '../mirror/upstream-calls.ts';
+import { logEvents } from '../observability/event-log.ts';
+import { createEventBus, type EventBus } from '../observability/events.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createBreakerRegistry } from '../resilience/circuit-breaker.ts';
+import { createSystemClock } from '../resilience/clock.ts';
+import { createResolver } from '../resilience/dns-resolver.ts';
+import { createLatencyWindows } from '../resilience/latency-window.ts';
+import { createFsStore } from '../store/fs/fs-store.ts';
+import type { Store } from '../store/store.ts';
+import { createHttpClient, type HttpClient } from '../upstream/http-client.ts';
+import { createUpstream } from './create-upstream.ts';
+
+/** Everything of a Ballast but its HTTP face: what `serve`, `sync` and `export` share. */
+export interface Mirrors {
+  bus: EventBus;
+  store: Store;
+  http: HttpClient;
+  resilience: Resilience;
+  repos: ReadonlyMap<string, RepoMirror>;
+  files: ReadonlyMap<string, FileMirror>;
+  /** Releases the upstream connections and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * config → store → DNS → upstream clients → repository and file mirrors, each repository's
+ * last good index loaded from the store. The server is built on top of this (start-ballast),
+ * and so are the commands that work on the store without serving (sync, export).
+ */
+export async function createMirrors(config: Config, logger: Logger): Promise<Mirrors> {
+  const bus = createEventBus();
+  logEvents(bus, logger);
+  const clock = createSystemClock();
+  const store = await createFsStore({ root: config.storage.fs.path });
+  const resolver = createResolver({
+    ...(config.resolver.servers ? { servers: config.resolver.servers } : {}),
+    staleFor: config.resolver.staleFor,
+    hosts: config.resolver.hosts,
+    timeoutMs: config.resolver.timeout,
+    clock,
+    bus,
+  });
+  const http = createHttpClient({
+    timeouts: config.timeouts,
+    maxRedirects: config.maxRedirects,
+    lookup: resolver.lookup,
+  });
+  const { retry, breaker, hedge, deadline } = config.resilience;
+  const resilience: Resilience = {
+    clock,
+    bus,
+    breakers: createBreakerRegistry({
+      clock,
+      bus,
+      policy: { failureThreshold: breaker.failureThreshold, coolDownMs: breaker.coolDown },
+    }),
+    latencies: createLatencyWindows(),
+    deadlineMs: deadline,
+    retry: {
+      maxAttempts: retry.maxAttempts,
+      baseDelayMs: retry.baseDelay,
+      maxDelayMs: retry.maxDelay,
+      retryAfterCapMs: retry.retryAfterCap,
+    },
+    hedge: hedge.enabled ? { floorMs: hedge.floor, ceilingMs: hedge.ceiling } : false,
+  };
+
+  const repos = new Map<string, RepoMirror>();
+  for (const repo of config.repos) {
+    const upstreams = repo.upstreams.map((upstream) =>
+      createUpstream(upstream, repo, { http, bus, store, limits: config.limits }),
+    );
+    repos.set(
+      repo.name,
+      createRepoMirror({ repo, upstreams, store, resilience, logger, limits: config.limits }),
+    );
+  }
+  await Promise.all([...repos.values()].map((mirror) => mirror.load()));
+
+  const files = new Map<string, FileMirror>();
+  for (const file of config.files) {
+    files.set(file.name, createFileMirror({ config: file, http, store, resilience, logger }));
+  }
+
+  return {
+    bus,
+    store,
+    http,
+    resilience,
+    repos,
+    files,
+    async close() {
+      await http.close();
+      await store.close();
+    },
+  };
+}
