@@ -27,8 +27,12 @@ export interface BallastUnderTest {
 }
 
 export interface BallastUnderTestOptions {
-  /** The classic repository Ballast mirrors. */
+  /** What Ballast mirrors: a classic repository, or `oci://host/namespace`. */
   upstreamUrl: string;
+  /** The upstream is a registry without TLS (an `oci://` URL on loopback). */
+  plainHttp?: boolean;
+  /** Chart names to look up where the upstream has no index (an OCI registry). */
+  charts?: readonly string[];
   /** Scratch dir for the config and the store. */
   dir: string;
   /** Write a V8 CPU profile (`--cpu-prof`) into this dir when Ballast exits. */
@@ -36,8 +40,8 @@ export interface BallastUnderTestOptions {
 }
 
 /**
- * The real CLI, `ballast serve`, with one mirrored repo and `log.level: warn` so logging
- * does not dominate the measurement. The test harness's `startBallastProcess` waits for the
+ * The real CLI, `ballast serve`, with one mirrored repo (`/bench`) and `log.level: warn` so
+ * logging does not dominate the measurement. The test harness's `startBallastProcess` waits for the
  * info-level "ballast is serving" line, which warn suppresses; so this picks a free port
  * itself and waits for `/-/readyz`.
  */
@@ -58,7 +62,14 @@ export async function startBallastUnderTest(
       storage: { fs: { path: join(options.dir, 'data') } },
       // Longer than any run, so no background revalidation lands inside a measurement.
       repos: [
-        { name: repoPath.slice(1), upstreams: [{ url: options.upstreamUrl }], refresh: '1h' },
+        {
+          name: repoPath.slice(1),
+          upstreams: [
+            { url: options.upstreamUrl, ...(options.plainHttp ? { plainHttp: true } : {}) },
+          ],
+          ...(options.charts ? { charts: options.charts } : {}),
+          refresh: '1h',
+        },
       ],
     };
     // JSON is YAML, and needs no YAML writer.

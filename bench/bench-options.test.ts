@@ -9,7 +9,7 @@ test('defaults match the issue: 5 s, 32 connections, 1 thread, 10,000 versions, 
   assert.equal(options.threads, 1);
   assert.equal(options.versions, 10_000);
   assert.equal(options.chartBytes, 60 * 1024);
-  assert.deepEqual(options.cases, ['index', 'chart']);
+  assert.deepEqual(options.cases, ['index', 'chart', 'oci']);
   assert.equal(options.profile, false);
   assert.match(options.out, /bench\/results\/latest\.json$/);
 });
@@ -23,9 +23,14 @@ test('flags win over BENCH_* variables', () => {
   assert.deepEqual(options.cases, ['chart']);
 });
 
+test('--only oci selects the OCI case alone; cases keep their fixed order', () => {
+  assert.deepEqual(parseBenchOptions(['--only', 'oci'], {}).cases, ['oci']);
+  assert.deepEqual(parseBenchOptions([], { BENCH_ONLY: 'oci,index' }).cases, ['index', 'oci']);
+});
+
 test('refuses values that would make the run unbounded or meaningless', () => {
   assert.throws(() => parseBenchOptions(['--duration', '10m'], {}), /--duration/);
   assert.throws(() => parseBenchOptions(['--duration', '500s'], {}), /--duration/);
   assert.throws(() => parseBenchOptions(['--threads', '4', '--connections', '2'], {}), /--threads/);
-  assert.throws(() => parseBenchOptions(['--only', 'oci'], {}), /--only/);
+  assert.throws(() => parseBenchOptions(['--only', 's3'], {}), /--only/);
 });

@@ -21,22 +21,22 @@ export interface BenchOptions {
   out: string;
 }
 
-export const benchCases = ['index', 'chart'] as const;
+export const benchCases = ['index', 'chart', 'oci'] as const;
 export type BenchCase = (typeof benchCases)[number];
 
 const defaultOut = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
 export const benchUsage = `usage: npm run bench -- [options]   (each also as an environment variable)
-  --duration 5s        BENCH_DURATION     measured time per target and round (1s to 120s)
-  --warmup 1s          BENCH_WARMUP       unmeasured load before each measurement (0s to 60s)
-  --connections 32     BENCH_CONNECTIONS  wrk connections
-  --threads 1          BENCH_THREADS      wrk threads
-  --rounds 3           BENCH_ROUNDS       measurements per target (median reported)
-  --versions 10000     BENCH_VERSIONS     chart versions in the index
-  --chart-kib 60       BENCH_CHART_KIB    size of the chart archive
-  --only index,chart   BENCH_ONLY         which cases to run
-  --profile            BENCH_PROFILE=1    CPU-profile Ballast and print its hottest functions
-  --out FILE           BENCH_OUT          JSON results (default bench/results/latest.json)`;
+  --duration 5s            BENCH_DURATION     measured time per target and round (1s to 120s)
+  --warmup 1s              BENCH_WARMUP       unmeasured load before each measurement (0s to 60s)
+  --connections 32         BENCH_CONNECTIONS  wrk connections
+  --threads 1              BENCH_THREADS      wrk threads
+  --rounds 3               BENCH_ROUNDS       measurements per target (median reported)
+  --versions 10000         BENCH_VERSIONS     chart versions in the index
+  --chart-kib 60           BENCH_CHART_KIB    size of the chart archive (the OCI chart too)
+  --only index,chart,oci   BENCH_ONLY         which cases to run
+  --profile                BENCH_PROFILE=1    CPU-profile Ballast and print its hottest functions
+  --out FILE               BENCH_OUT          JSON results (default bench/results/latest.json)`;
 
 /** Flags win over BENCH_* variables, which win over the defaults; values are range-checked. */
 export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {

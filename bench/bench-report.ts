@@ -1,6 +1,8 @@
 import type { BallastMemory } from './ballast-memory.ts';
 import type { BenchOptions } from './bench-options.ts';
 import type { BenchRepo } from './bench-repo.ts';
+import type { ProfileSummary } from './cpu-profile-summary.ts';
+import type { HelmPackagedChart } from './helm-packaged-chart.ts';
 import type { CaseResult } from './measure.ts';
 
 export interface Ratio {
@@ -13,6 +15,16 @@ export interface Ratio {
   target?: number;
 }
 
+/** Memory of the Ballast that served the classic cases (index and chart). */
+export interface ClassicMemory {
+  /** Right after start-up and warming; its peak includes parsing the upstream index. */
+  afterStart: BallastMemory;
+  /** Right after the index case; its peak is the one while serving it, when reset worked. */
+  servingIndex?: BallastMemory & { peakSinceStart: boolean };
+  atEnd: BallastMemory;
+  limitBytes: number;
+}
+
 export interface BenchReport {
   startedAt: string;
   machine: {
@@ -21,26 +33,31 @@ export interface BenchReport {
     memoryBytes: number;
     kernel: string;
     node: string;
-    nginx: string;
+    /** Present when a classic case ran. */
+    nginx?: string;
+    /** The reference registry's version, present when the OCI case ran. */
+    registry?: string;
     wrk: string;
   };
   /** The Ballast command measured, relative to the project root. */
   ballastCommand: string;
   options: Omit<BenchOptions, 'out'>;
-  repo: Omit<BenchRepo, 'dir'>;
+  /** The classic repository, when a classic case ran. */
+  repo?: Omit<BenchRepo, 'dir'>;
+  /** The chart pushed to the registry and its manifest there, when the OCI case ran. */
+  oci?: {
+    chart: Omit<HelmPackagedChart, 'path'> & { tag: string };
+    manifest: { digest: string; bytes: number; mediaType: string; layerDigest: string };
+  };
   cases: CaseResult[];
   ratios: Ratio[];
-  /** Cores the machine kept busy, on average, over one second before any load. */
+  /** Cores the machine kept busy over a quiet second before the load (the most of the phases). */
   backgroundCpuCores: number;
-  memory: {
-    /** Right after start-up and warming; its peak includes parsing the upstream index. */
-    afterStart: BallastMemory;
-    /** Right after the index case; its peak is the one while serving it, when reset worked. */
-    servingIndex?: BallastMemory & { peakSinceStart: boolean };
-    atEnd: BallastMemory;
-    limitBytes: number;
-  };
-  profile?: unknown;
+  memory?: ClassicMemory;
+  /** Memory of the Ballast that mirrored the registry. */
+  ociMemory?: { afterStart: BallastMemory; atEnd: BallastMemory };
+  /** With `--profile`: where each Ballast spent its CPU. */
+  profiles?: ({ of: 'classic' | 'oci'; file: string } & ProfileSummary)[];
 }
 
 /** Ballast's requests per second over each baseline's, per case. */
@@ -64,18 +81,33 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** The human-readable table `npm run bench` prints. */
 export function formatReport(report: BenchReport): string {
-  const { options: o, repo, machine } = report;
+  const { options: o, repo, oci, machine } = report;
+  const peers = [machine.nginx, machine.registry && `the registry (${machine.registry})`].filter(
+    Boolean,
+  );
   const out: string[] = [];
   out.push(
-    `Ballast vs nginx ${machine.nginx}: ${machine.cores} cores (${machine.cpuModel}), ` +
+    `Ballast vs ${peers.join(' and ')}: ${machine.cores} cores (${machine.cpuModel}), ` +
       `node ${machine.node}, ${machine.wrk}`,
     `ballast: ${report.ballastCommand} serve (log.level warn)`,
     `load: wrk -t${o.threads} -c${o.connections} -d${o.durationSec}s after ${o.warmupSec}s warm-up, ` +
       `Accept-Encoding: gzip, median of ${o.rounds} round(s); loopback only`,
-    `repo: index.yaml of ${repo.versions.toLocaleString('en-US')} versions (${mb(repo.indexBytes)}, ` +
-      `.gz ${mb(repo.indexGzipBytes)}), chart ${repo.chartFile} (${repo.chartBytes} bytes)`,
-    '',
   );
+  if (repo) {
+    out.push(
+      `repo: index.yaml of ${repo.versions.toLocaleString('en-US')} versions (${mb(repo.indexBytes)}, ` +
+        `.gz ${mb(repo.indexGzipBytes)}), chart ${repo.chartFile} (${repo.chartBytes} bytes)`,
+    );
+  }
+  if (oci) {
+    const { chart, manifest } = oci;
+    out.push(
+      `oci: ${chart.name}:${chart.tag} pushed by helm, layer ${chart.bytes} bytes ` +
+        `(${chart.digest.slice(0, 19)}…), manifest ${manifest.bytes} bytes ` +
+        `(${manifest.mediaType}, ${manifest.digest.slice(0, 19)}…), the same from both servers`,
+    );
+  }
+  out.push('');
   const header = [
     'case',
     'server',
@@ -113,7 +145,16 @@ export function formatReport(report: BenchReport): string {
         `by server CPU per request ${r.cpuEfficiency.toFixed(2)}x`,
     );
   }
-  out.push('', ...formatMemory(report.memory));
+  if (report.memory) out.push('', ...formatMemory(report.memory));
+  if (report.ociMemory) {
+    const { afterStart, atEnd } = report.ociMemory;
+    out.push(
+      '',
+      'Ballast mirroring the registry, memory:',
+      memoryLine('after start-up', afterStart, '(since start)'),
+      memoryLine('at the end', atEnd, '(since start)'),
+    );
+  }
   if (report.backgroundCpuCores > 0.2) {
     out.push(
       '',
@@ -124,22 +165,26 @@ export function formatReport(report: BenchReport): string {
   return out.join('\n');
 }
 
-function formatMemory(memory: BenchReport['memory']): string[] {
-  const line = (label: string, m: BallastMemory, peak: string) =>
+function memoryLine(label: string, m: BallastMemory, peak: string): string {
+  return (
     `  ${label.padEnd(22)} VmRSS ${mib(m.rssBytes).padStart(10)}  ` +
     `VmHWM ${mib(m.peakRssBytes).padStart(10)} ${peak.padEnd(14)}` +
-    ` JS heap ${mib(m.heapUsedBytes)} used of ${mib(m.heapTotalBytes)}, external ${mib(m.externalBytes)}`;
+    ` JS heap ${mib(m.heapUsedBytes)} used of ${mib(m.heapTotalBytes)}, external ${mib(m.externalBytes)}`
+  );
+}
+
+function formatMemory(memory: ClassicMemory): string[] {
   const out = [
     'Ballast memory (MiB = 2^20 bytes):',
-    line('after start-up', memory.afterStart, '(since start)'),
+    memoryLine('after start-up', memory.afterStart, '(since start)'),
   ];
   const serving = memory.servingIndex;
   if (serving) {
     const since = serving.peakSinceStart ? '(since start)' : '(while serving)';
-    out.push(line('serving the index', serving, since));
+    out.push(memoryLine('serving the index', serving, since));
   }
   const endPeak = serving && !serving.peakSinceStart ? '(since index)' : '(since start)';
-  out.push(line('at the end', memory.atEnd, endPeak));
+  out.push(memoryLine('at the end', memory.atEnd, endPeak));
   if (serving) {
     const peak = serving.peakRssBytes;
     out.push(

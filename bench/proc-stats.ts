@@ -84,3 +84,20 @@ export function processFamily(pid: number): number[] {
   }
   return family;
 }
+
+/**
+ * The pid of the process run with exactly this command line, for peers whose harness does not
+ * hand out their pid (the registry); undefined when none is running.
+ */
+export function findProcessByCommandLine(args: readonly string[]): number | undefined {
+  const wanted = `${args.join('\0')}\0`;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8') === wanted) return Number(name);
+    } catch {
+      // It exited while we looked.
+    }
+  }
+  return undefined;
+}

