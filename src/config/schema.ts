@@ -107,7 +107,7 @@ const resilience = z
   })
   .prefault({});
 
-// --- files[]: mirrors of release binaries and other downloads (issue 6) ----------------------
+// --- files[]: mirrors of release binaries and other downloads ---
 
 const httpUrl = z
   .string()

@@ -86,7 +86,7 @@ export const errorCatalogue = {
     message: 'internal error; see the server log',
   },
 
-  // --- OCI (issue 4: OCI upstreams, index from OCI, OCI face) ---------------------------
+  // --- OCI: upstreams, index from OCI, the /v2/ face ---
   BALLAST_OCI_REFERENCE_INVALID: {
     status: 400,
     message: 'invalid OCI {kind} {value}: {reason}',
@@ -138,7 +138,7 @@ export const errorCatalogue = {
     message: '{file}: {problem}',
   },
 
-  // --- File mirrors, sync and air-gap bundles (issue 6) ---------------------------------
+  // --- File mirrors, sync and air-gap bundles ---
   BALLAST_FILE_MIRROR_NOT_FOUND: {
     status: 404,
     message: 'no file mirror named {mirror}',

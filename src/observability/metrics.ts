@@ -191,7 +191,7 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
   });
   bus.on('dns:stale', ({ hostname }) => dnsStale.inc({ hostname }));
   bus.on('dns:lookup-failed', ({ hostname, cause }) => dnsFailures.inc({ hostname, cause }));
-  // file mirrors (issue 6)
+  // file mirrors
   const filesStored = new Counter({
     name: 'ballast_files_stored_total',
     help: 'Files fetched from an upstream, verified and stored, by file mirror.',

@@ -99,6 +99,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   registerOciRoutes(app, {
     source: createMirrorOciContent(options.mirrors, options.store),
     store: options.store,
+    blobCache,
   });
   return app;
 }

@@ -10,7 +10,9 @@ import { formatNextPageLink } from '../../oci/link-header.ts';
 import { isNameComponent, isTag } from '../../oci/names.ts';
 import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
 import type { BlobInfo, Store } from '../../store/store.ts';
-import { matchesEtag, parseRange } from '../conditional.ts';
+import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
+import { matchesEtag } from '../conditional.ts';
+import { sendBlob } from '../send-blob.ts';
 
 /** A manifest as served: exact bytes, their digest and media type. */
 export interface OciManifestContent {
@@ -49,6 +51,8 @@ export interface OciContentSource {
 export interface OciRoutesOptions {
   source: OciContentSource;
   store: Store;
+  /** Small blobs are answered from memory, as on the classic face. */
+  blobCache?: BlobMemoryCache;
   /** The most items one catalog or tag list page holds; `n` above it is cut to it. */
   maxPageSize?: number;
 }
@@ -79,6 +83,7 @@ class DistributionError extends Error {
 export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOptions): void {
   const maxPageSize = options.maxPageSize ?? 1000;
   const { source, store } = options;
+  const blobCache = options.blobCache ?? createBlobMemoryCache(store, 0, 0);
   app.register(
     async (scope) => {
       scope.addHook('onSend', async (_request, reply) => {
@@ -178,37 +183,16 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
           const blob = await source.blob(repo, chart, digest, abortOnClose(reply));
           if (!blob || blob.digest !== digest)
             throw new DistributionError('BLOB_UNKNOWN', undefined, { digest });
-          return sendBlob(request, reply, blob, store);
+          return sendBlob(request, reply, blob, {
+            store,
+            blobCache,
+            contentType: 'application/octet-stream',
+          });
         },
       });
     },
     { prefix: '/v2' },
   );
-}
-
-async function sendBlob(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  blob: BlobInfo,
-  store: Store,
-) {
-  const etag = `"${blob.digest}"`;
-  reply
-    .header('content-type', 'application/octet-stream')
-    .header('docker-content-digest', blob.digest)
-    .header('etag', etag)
-    .header('cache-control', immutable)
-    .header('accept-ranges', 'bytes');
-  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  const range = parseRange(request.headers.range, blob.size);
-  if (range === 'unsatisfiable')
-    return reply.code(416).header('content-range', `bytes */${blob.size}`).send();
-  const start = range?.start ?? 0;
-  const end = range?.end ?? blob.size - 1;
-  if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${blob.size}`);
-  reply.header('content-length', Math.max(0, end - start + 1));
-  if (request.method === 'HEAD') return reply.send();
-  return reply.send(await store.readBlob(blob.digest, range ? { start, end } : undefined));
 }
 
 function checkName(params: Params): Params {
