@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBenchOptions } from './bench-options.ts';
 
-test('defaults match the issue: 5 s, 32 connections, 1 thread, 10,000 versions, 60 KiB', () => {
+test('defaults are the documented load: 5 s, 32 connections, 1 thread, 10,000 versions, 60 KiB', () => {
   const options = parseBenchOptions([], {});
   assert.equal(options.durationSec, 5);
   assert.equal(options.connections, 32);

@@ -70,7 +70,7 @@ export function ratiosOf(cases: readonly CaseResult[], targets: Record<string, n
       baseline: baseline.server,
       ratio: ballast.load.requestsPerSec / baseline.load.requestsPerSec,
       cpuEfficiency: baseline.serverCpuMicrosPerRequest / ballast.serverCpuMicrosPerRequest,
-      // Only the first baseline of a case carries the target.
+      // Only the first baseline of a case carries the target.
       ...(i === 0 && targets[result.id] !== undefined ? { target: targets[result.id] } : {}),
     }));
   });

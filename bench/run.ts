@@ -23,7 +23,7 @@ import { runOciCases } from './oci-case.ts';
 import { machineBusyCpuSeconds, processFamily, resetPeakMemory } from './proc-stats.ts';
 
 /**
- * Ballast's requests per second over its baseline's, per case: the issue's targets for the
+ * Ballast's requests per second over its baseline's, per case: the targets for the
  * classic cases; for OCI, at least as fast as the registry Ballast mirrors.
  */
 const targets = { index: 1.0, chart: 0.8, 'oci-manifest': 1.0, 'oci-blob': 1.0 };
