@@ -11,7 +11,7 @@ export interface Ratio {
   ratio: number;
   /** The baseline's server CPU per request over Ballast's: how efficient, whatever the load. */
   cpuEfficiency: number;
-  /** The target for this ratio; absent for the extra, harder baselines. */
+  /** The target for this ratio; absent for the extra, harder baselines. */
   target?: number;
 }
 

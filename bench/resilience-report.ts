@@ -1,6 +1,6 @@
 import type { UpstreamState } from './resilience-setup.ts';
 
-/** The targets for the resilience bench. */
+/** The targets of the resilience bench. */
 export const resilienceTargets = {
   /** Cached index while every upstream is down or blackholed: p99 at most this × healthy. */
   indexP99Ratio: 2,
