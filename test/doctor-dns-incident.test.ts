@@ -2,54 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type Dnsmasq,
-  startDnsmasq,
-  startSilentDnsServer,
-  type TestDnsServer,
-} from './support/dnsmasq.ts';
-import { json, runDoctor } from './support/doctor-cli.ts';
+import { type Dnsmasq, startDnsmasq, startSilentDnsServer } from './support/dnsmasq.ts';
+import { json, keepDnsServers, type LiveReport, runDoctor } from './support/doctor-cli.ts';
 import { tempDir } from './support/temp-dir.ts';
 
-interface Finding {
-  rule: string;
-  message: string;
-  position?: { file: string; line: number };
-}
-interface LiveReport {
-  exitCode: number;
-  findings: Finding[];
-  traces: Array<{
-    queries: Array<{
-      name: string;
-      type: string;
-      hops: Array<{
-        server: string;
-        block?: string;
-        live?: Array<{
-          target: string;
-          transport: string;
-          result: { status: string; rcode?: string; answers: string[] };
-        }>;
-      }>;
-    }>;
-  }>;
-  live: {
-    targets: Array<{ target: string; verdict: string; position: { line: number } }>;
-    shadowing: Array<{ zone: string; name: string; shadows: boolean }>;
-    queriesSent: number;
-  };
-}
-
-const servers: TestDnsServer[] = [];
-async function keep<T extends TestDnsServer>(server: Promise<T>): Promise<T> {
-  const started = await server;
-  servers.push(started);
-  return started;
-}
-after(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-});
+const keep = keepDnsServers();
 
 describe('incident E on loopback: --trace --live through NodeLocal DNSCache and CoreDNS', () => {
   let coreDnsStandIn: Dnsmasq;

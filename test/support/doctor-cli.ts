@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { TestDnsServer } from './dnsmasq.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const entry = fileURLToPath(new URL('../../bin/ballast.js', import.meta.url));
@@ -46,4 +48,49 @@ export function json<T = Record<string, unknown>>(run: DoctorRun): T {
   } catch {
     throw new Error(`not JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
+}
+
+export interface LiveFinding {
+  rule: string;
+  message: string;
+  position?: { file: string; line: number };
+}
+
+/** The JSON of `doctor dns --live [--trace]`, as far as the live tests read it. */
+export interface LiveReport {
+  exitCode: number;
+  findings: LiveFinding[];
+  traces: Array<{
+    queries: Array<{
+      name: string;
+      type: string;
+      hops: Array<{
+        server: string;
+        block?: string;
+        live?: Array<{
+          target: string;
+          transport: string;
+          result: { status: string; rcode?: string; answers: string[] };
+        }>;
+      }>;
+    }>;
+  }>;
+  live: {
+    targets: Array<{ target: string; verdict: string; position: { line: number } }>;
+    shadowing: Array<{ zone: string; name: string; shadows: boolean }>;
+    queriesSent: number;
+  };
+}
+
+/** DNS servers a test file starts, all stopped when the file is done. */
+export function keepDnsServers(): <T extends TestDnsServer>(server: Promise<T>) => Promise<T> {
+  const servers: TestDnsServer[] = [];
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+  return async (server) => {
+    const started = await server;
+    servers.push(started);
+    return started;
+  };
 }
