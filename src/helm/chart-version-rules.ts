@@ -13,7 +13,8 @@ export type FieldKind =
   | 'dependencies'
   | 'any';
 
-export const chartVersionFields: Readonly<Record<string, FieldKind>> = {
+/** chart.Metadata: what Chart.yaml holds, and an OCI chart's config blob as JSON. */
+export const chartMetadataFields: Readonly<Record<string, FieldKind>> = {
   name: 'string',
   home: 'string',
   sources: 'strings',
@@ -31,6 +32,10 @@ export const chartVersionFields: Readonly<Record<string, FieldKind>> = {
   kubeVersion: 'string',
   dependencies: 'dependencies',
   type: 'string',
+};
+
+export const chartVersionFields: Readonly<Record<string, FieldKind>> = {
+  ...chartMetadataFields,
   urls: 'strings',
   created: 'time',
   removed: 'bool',
@@ -66,6 +71,18 @@ export const indexFields: Readonly<Record<string, FieldKind | 'entries'>> = {
   annotations: 'stringMap',
   serverInfo: 'any',
 };
+
+/** Helm reads YAML with YAML 1.1 rules, where these spell booleans. */
+export const yamlBooleans: Readonly<Record<string, boolean>> = Object.fromEntries([
+  ...['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON'].map((w) => [
+    w,
+    true,
+  ]),
+  ...['false', 'False', 'FALSE', 'no', 'No', 'NO', 'n', 'N', 'off', 'Off', 'OFF'].map((w) => [
+    w,
+    false,
+  ]),
+]);
 
 /**
  * Masterminds semver, which Helm uses: an optional `v`, one to three numeric parts,

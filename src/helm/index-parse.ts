@@ -7,6 +7,7 @@ import {
   indexFields,
   maintainerFields,
   skipReason,
+  yamlBooleans,
 } from './chart-version-rules.ts';
 
 export interface ChartVersion {
@@ -200,25 +201,10 @@ function list(value: Raw, path: string, context: Context): Raw[] {
   return value;
 }
 
-const yamlTrue = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON']);
-const yamlFalse = new Set([
-  'false',
-  'False',
-  'FALSE',
-  'no',
-  'No',
-  'NO',
-  'n',
-  'N',
-  'off',
-  'Off',
-  'OFF',
-]);
-
 function toBool(value: Raw, path: string): boolean {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && yamlTrue.has(value)) return true;
-  if (typeof value === 'string' && yamlFalse.has(value)) return false;
+  if (typeof value === 'string' && Object.hasOwn(yamlBooleans, value))
+    return yamlBooleans[value] as boolean;
   throw new FieldError(`${path}: expected true or false`);
 }
 

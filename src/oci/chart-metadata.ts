@@ -1,3 +1,10 @@
+import {
+  chartMetadataFields,
+  dependencyFields,
+  type FieldKind,
+  maintainerFields,
+  yamlBooleans,
+} from '../helm/chart-version-rules.ts';
 import { OciFormatError } from './oci-format-error.ts';
 
 /**
@@ -11,44 +18,7 @@ export interface ChartMetadata {
   [field: string]: unknown;
 }
 
-type Kind = 'string' | 'strings' | 'bool' | 'stringMap' | 'maintainers' | 'dependencies' | 'any';
-
-const metadataFields: Readonly<Record<string, Kind>> = {
-  name: 'string',
-  home: 'string',
-  sources: 'strings',
-  version: 'string',
-  description: 'string',
-  keywords: 'strings',
-  maintainers: 'maintainers',
-  icon: 'string',
-  apiVersion: 'string',
-  condition: 'string',
-  tags: 'string',
-  appVersion: 'string',
-  deprecated: 'bool',
-  annotations: 'stringMap',
-  kubeVersion: 'string',
-  dependencies: 'dependencies',
-  type: 'string',
-};
-
-const maintainerFields: Readonly<Record<string, Kind>> = {
-  name: 'string',
-  email: 'string',
-  url: 'string',
-};
-
-const dependencyFields: Readonly<Record<string, Kind>> = {
-  name: 'string',
-  version: 'string',
-  repository: 'string',
-  condition: 'string',
-  tags: 'strings',
-  enabled: 'bool',
-  'import-values': 'any',
-  alias: 'string',
-};
+type Kind = FieldKind;
 
 export interface MetadataParseOptions {
   /**
@@ -62,22 +32,6 @@ export interface MetadataParseOptions {
 
 const defaultBudget = 100_000;
 
-// Helm reads Chart.yaml with YAML 1.1 rules, where these spell booleans.
-const yamlTrue = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'y', 'Y', 'on', 'On', 'ON']);
-const yamlFalse = new Set([
-  'false',
-  'False',
-  'FALSE',
-  'no',
-  'No',
-  'NO',
-  'n',
-  'N',
-  'off',
-  'Off',
-  'OFF',
-]);
-
 /**
  * Normalises parsed chart metadata: known fields only, each of its type, empty values left
  * out as Helm's JSON leaves them out. Throws OciFormatError when it is not chart metadata
@@ -86,7 +40,7 @@ const yamlFalse = new Set([
 export function normalizeChartMetadata(raw: unknown, options: MetadataParseOptions): ChartMetadata {
   const state = { budget: options.budget ?? defaultBudget, lenient: options.scalarsAsStrings };
   if (!isObject(raw)) throw new OciFormatError('chart metadata is not an object');
-  const metadata = normalizeObject(raw, metadataFields, '', state);
+  const metadata = normalizeObject(raw, chartMetadataFields, '', state);
   for (const field of ['name', 'version'] as const) {
     if (typeof metadata[field] !== 'string' || metadata[field] === '')
       throw new OciFormatError(`chart metadata has no ${field}`);
@@ -130,12 +84,13 @@ function normalizeObject(
 function convert(value: unknown, kind: Kind, path: string, state: State): unknown {
   switch (kind) {
     case 'string':
+    case 'time':
       if (typeof value === 'string') return value;
       throw new OciFormatError(`${path} is not a string`);
     case 'bool':
       if (typeof value === 'boolean') return value;
-      if (state.lenient && typeof value === 'string' && yamlTrue.has(value)) return true;
-      if (state.lenient && typeof value === 'string' && yamlFalse.has(value)) return false;
+      if (state.lenient && typeof value === 'string' && Object.hasOwn(yamlBooleans, value))
+        return yamlBooleans[value] as boolean;
       throw new OciFormatError(`${path} is not true or false`);
     case 'strings':
       return list(value, path, state).map((item, i) =>
