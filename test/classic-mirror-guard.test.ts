@@ -168,6 +168,15 @@ describe('bad input from an upstream is refused with a clear error', () => {
     });
     server = await startStaticServer({ root: upstream.dir });
     foreign = await startStaticServer({ root: upstream.dir });
+    // Set before Ballast starts: its start-up warm-up must already meet them.
+    server.setFault('/invalid/index.yaml', {
+      status: 200,
+      body: 'apiVersion: v1\nentries:\n  x: [\n',
+    });
+    server.setFault('/big/index.yaml', {
+      status: 200,
+      body: `apiVersion: v1\n# ${'x'.repeat(10_000)}\nentries: {}\n`,
+    });
     ballast = await startBallastProcess({
       limits: { indexSize: '2KiB' },
       repos: [
@@ -186,20 +195,12 @@ describe('bad input from an upstream is refused with a clear error', () => {
   });
 
   test('a cold mirror whose upstream index is malformed answers 503 naming the YAML error', async () => {
-    server.setFault('/invalid/index.yaml', {
-      status: 200,
-      body: 'apiVersion: v1\nentries:\n  x: [\n',
-    });
     const response = await httpRequest(`${ballast.url}/cold-invalid/index.yaml`);
     assert.equal(response.status, 503);
     assert.match(response.body.toString(), /BALLAST_INDEX_UNAVAILABLE.*not valid YAML/);
   });
 
   test('an index over the size limit is refused before it is read whole', async () => {
-    server.setFault('/big/index.yaml', {
-      status: 200,
-      body: `apiVersion: v1\n# ${'x'.repeat(10_000)}\nentries: {}\n`,
-    });
     const response = await httpRequest(`${ballast.url}/too-big/index.yaml`);
     assert.equal(response.status, 503);
     assert.match(response.body.toString(), /exceeds the limit of 2048 bytes/);
