@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { BallastError } from '../errors/ballast-error.ts';
 import { chartFileName, resolveChartUrl } from '../helm/chart-url.ts';
 import { keepEntries, mergeIndexes } from '../helm/index-merge.ts';
@@ -27,8 +28,8 @@ export interface IndexBuildJob {
   /** The guard's yardstick: versions of the last good index; undefined for the first. */
   lastGoodVersions: number | undefined;
   maxShrink: number;
-  /** guard.keepRemoved: the served index to take entries from, and the files whose charts are cached. */
-  keep?: { servedFile: string; files: { file: string; url: string; position: number }[] };
+  /** guard.keepRemoved: the served index (gzip'd) to take entries from, and the files whose charts are cached. */
+  keep?: { servedGzipFile: string; files: { file: string; url: string; position: number }[] };
 }
 
 export interface IndexBuildResult {
@@ -86,7 +87,9 @@ async function keptEntries(
   positions: WeakMap<ChartVersion, number>,
 ): Promise<ChartVersion[]> {
   const wanted = new Map(keep.files.map((f) => [f.file, f]));
-  const served = JSON.parse(await readFile(keep.servedFile, 'utf8')) as HelmIndex;
+  const served = JSON.parse(
+    gunzipSync(await readFile(keep.servedGzipFile)).toString(),
+  ) as HelmIndex;
   const entries: ChartVersion[] = [];
   for (const versions of Object.values(served.entries)) {
     for (const entry of versions) {

@@ -92,7 +92,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       repo: repo.name,
       upstream: labels,
       versions: index.versions,
-      bytes: index.body.length,
+      bytes: index.bytes,
     });
     if (kept > 0)
       logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
@@ -113,13 +113,13 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         files.push({ file, url: source.url, position: source.upstream });
       }
     }
-    const body = current.index.body;
+    const { gzip } = current.index;
     const spooled = await spoolIndex(
       (async function* () {
-        yield body;
+        yield gzip;
       })(),
     );
-    return { keep: { servedFile: spooled.file, files }, dispose: spooled.dispose };
+    return { keep: { servedGzipFile: spooled.file, files }, dispose: spooled.dispose };
   }
 
   async function build(

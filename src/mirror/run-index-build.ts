@@ -42,16 +42,17 @@ export function runIndexBuild(job: IndexBuildJob): Promise<IndexBuildResult> {
   });
 }
 
-/** IPC may hand Buffers back as plain Uint8Arrays; make them Buffers again. */
+/**
+ * IPC hands Buffers back as Uint8Arrays that view the whole received message; copying them
+ * out lets that message (the chart table's bytes too) be freed instead of staying resident.
+ */
 function revive(result: IndexBuildResult): IndexBuildResult {
-  const buffer = (bytes: Uint8Array) =>
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = (bytes: Uint8Array) => Buffer.copyBytesFrom(bytes);
   const { served } = result;
   return {
     ...result,
     served: {
       ...served,
-      body: buffer(served.body),
       gzip: buffer(served.gzip),
       brotli: buffer(served.brotli),
     },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { brotliCompress, constants, gzip } from 'node:zlib';
+import { brotliCompress, constants, createGunzip, gzip } from 'node:zlib';
 import { chartFileName, chartPath } from '../helm/chart-url.ts';
 import type { ChartVersion, HelmIndex } from '../helm/index-parse.ts';
 import type { Digest } from '../store/store.ts';
@@ -19,15 +20,18 @@ export interface ChartSource {
 }
 
 /**
- * A repository index as Ballast serves it, kept in memory in one compact form: the JSON
- * bytes (every Helm reads JSON as YAML) with chart URLs rewritten to this mirror, the same
- * bytes precompressed, and a lookup from served file name to upstream source.
+ * A repository index as Ballast serves it: JSON (every Helm reads JSON as YAML) with chart
+ * URLs rewritten to this mirror, kept in memory only compressed, and a lookup from served
+ * file name to upstream source. Helm always asks for gzip; the rare client that does not
+ * gets the JSON inflated as it is sent (`identityStream`), so memory holds about a tenth of
+ * the index instead of all of it.
  */
 export interface ServedIndex {
-  body: Buffer;
   gzip: Buffer;
   brotli: Buffer;
-  /** Strong validator of `body`. */
+  /** Length of the uncompressed JSON. */
+  bytes: number;
+  /** Strong validator of the uncompressed JSON. */
   etag: string;
   versions: number;
   charts: ReadonlyMap<string, ChartSource>;
@@ -69,5 +73,12 @@ export async function buildServedIndex(
     }),
   ]);
   const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 40)}"`;
-  return { body, gzip: gzipped, brotli, etag, versions, charts };
+  return { gzip: gzipped, brotli, bytes: body.length, etag, versions, charts };
+}
+
+/** The uncompressed JSON of a served index, inflated while it is read. */
+export function identityStream(index: ServedIndex): Readable {
+  const inflate = createGunzip();
+  inflate.end(index.gzip);
+  return inflate;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
+import { identityStream } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag, negotiateEncoding } from '../conditional.ts';
@@ -31,7 +32,6 @@ export function registerHelmRoutes(
       const view = await mirrorOf(request.params.repo).index(clientGone(reply));
       const { index } = view;
       const encoding = negotiateEncoding(request.headers['accept-encoding']);
-      const body = encoding === 'br' ? index.brotli : encoding === 'gzip' ? index.gzip : index.body;
       const etag = encoding === 'identity' ? index.etag : `${index.etag.slice(0, -1)}-${encoding}"`;
       reply
         .header('content-type', 'text/yaml; charset=utf-8')
@@ -46,9 +46,12 @@ export function registerHelmRoutes(
       ) {
         return reply.code(304).send();
       }
-      if (encoding !== 'identity') reply.header('content-encoding', encoding);
-      reply.header('content-length', body.length);
-      return reply.send(request.method === 'HEAD' ? undefined : body);
+      const compressed =
+        encoding === 'br' ? index.brotli : encoding === 'gzip' ? index.gzip : undefined;
+      if (compressed) reply.header('content-encoding', encoding);
+      reply.header('content-length', compressed?.length ?? index.bytes);
+      if (request.method === 'HEAD') return reply.send();
+      return reply.send(compressed ?? identityStream(index));
     },
   });
 
