@@ -15,8 +15,9 @@ async function memoryOf(pid: number): Promise<{ rssMiB: number; peakMiB: number 
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
-// Measured 142-147 MiB on an idle 2-core machine and up to 157 MiB while the rest of the suite
-// runs beside it; the bound catches regressions such as parse garbage staying resident (268 MiB).
+// Measured 125 MiB resident after serving, 133 MiB at the peak (receiving the built index),
+// on an idle 2-core machine. The peak since start is what must stay under 150 MB: a young
+// generation left to grow, or a received message kept alive, measured 149-168 MiB.
 test('a repository with a 10,000-version index stays within its memory budget while serving', async (t) => {
   const root = join(await mkdtemp(join(tmpdir(), 'ballast-memory-')), 'upstream');
   await mkdir(root);
@@ -45,5 +46,6 @@ test('a repository with a 10,000-version index stays within its memory budget wh
   t.diagnostic(
     `RSS ${memory.rssMiB.toFixed(1)} MiB, peak ${memory.peakMiB.toFixed(1)} MiB, index ${(plain.body.length / 1e6).toFixed(1)} MB`,
   );
-  assert.ok(memory.rssMiB < 175, `RSS ${memory.rssMiB.toFixed(1)} MiB`);
+  const limitMiB = 150e6 / 2 ** 20;
+  assert.ok(memory.peakMiB < limitMiB, `peak RSS ${memory.peakMiB.toFixed(1)} MiB`);
 });
