@@ -11,7 +11,7 @@ export interface Ratio {
   ratio: number;
   /** The baseline's server CPU per request over Ballast's: how efficient, whatever the load. */
   cpuEfficiency: number;
-  /** The target for this ratio; absent for the extra, harder baselines. */
+  /** The target for this ratio; absent for the reference baselines. */
   target?: number;
 }
 
@@ -138,7 +138,7 @@ export function formatReport(report: BenchReport): string {
   for (const r of report.ratios) {
     const verdict =
       r.target === undefined
-        ? '(harder baseline, no target)'
+        ? '(reference, no target)'
         : `target >= ${r.target.toFixed(1)}x: ${r.ratio >= r.target ? 'MET' : 'MISSED'}`;
     out.push(
       `${r.caseId}: ballast / ${r.baseline} = ${r.ratio.toFixed(2)}x  ${verdict}; ` +
@@ -188,7 +188,7 @@ function formatMemory(memory: ClassicMemory): string[] {
   if (serving) {
     const peak = serving.peakRssBytes;
     out.push(
-      `  limit: under ${mib(memory.limitBytes)} while serving the index: ` +
+      `  limit: under ${(memory.limitBytes / 1e6).toFixed(0)} MB (${mib(memory.limitBytes)}) while serving the index: ` +
         `${peak < memory.limitBytes ? 'MET' : 'MISSED'} (peak ${mib(peak)})`,
     );
   }

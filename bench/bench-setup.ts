@@ -6,6 +6,7 @@ import { removeDir, tempDir } from '../test/support/temp-dir.ts';
 import { type BallastUnderTest, startBallastUnderTest } from './ballast-under-test.ts';
 import { type BenchRepo, writeBenchRepo } from './bench-repo.ts';
 import { type NginxBaseline, startNginxBaseline } from './nginx-baseline.ts';
+import { type NodeHttpBaseline, startNodeHttpBaseline } from './node-http-baseline.ts';
 import { checkChartResponse, checkIndexResponse } from './served-content-check.ts';
 
 export interface BenchServers {
@@ -15,6 +16,8 @@ export interface BenchServers {
   nginxOnTheFly: NginxBaseline;
   /** `gzip_static on`: sends the precompressed index.yaml.gz. */
   nginxStatic: NginxBaseline;
+  /** Node's bare HTTP server with the chart in memory: the ceiling for any Node server. */
+  nodeHttp: NodeHttpBaseline;
   urls: { ballastIndex: string; ballastChart: string };
   /** Where `--profile` makes Ballast write its CPU profile. */
   profileDir?: string;
@@ -23,8 +26,8 @@ export interface BenchServers {
 }
 
 /**
- * Writes the repo folder, starts its upstream, Ballast mirroring it and the two nginx
- * baselines serving it, warms Ballast (index parsed, chart pulled through once) and checks
+ * Writes the repo folder, starts its upstream, Ballast mirroring it, the two nginx
+ * baselines serving it and bare node:http serving the chart, warms Ballast (index parsed, chart pulled through once) and checks
  * that every server answers the right bytes.
  */
 export async function startBenchServers(options: {
@@ -64,6 +67,8 @@ export async function startBenchServers(options: {
     stops.push(() => nginxOnTheFly.stop());
     const nginxStatic = await startNginxBaseline({ root, gzip: 'static' });
     stops.push(() => nginxStatic.stop());
+    const nodeHttp = await startNodeHttpBaseline(join(root, repo.chartFile));
+    stops.push(() => nodeHttp.stop());
 
     const ballastIndex = `${ballast.url}${ballast.repoPath}/index.yaml`;
     const ballastChart = `${ballast.url}${ballast.repoPath}/charts/${repo.chartFile}`;
@@ -77,11 +82,13 @@ export async function startBenchServers(options: {
       await checkIndexResponse(`${nginx.url}/index.yaml`, repo.chartFile);
       await checkChartResponse(`${nginx.url}/${repo.chartFile}`, repo.chartDigest);
     }
+    await checkChartResponse(`${nodeHttp.url}/${repo.chartFile}`, repo.chartDigest);
     return {
       repo,
       ballast,
       nginxOnTheFly,
       nginxStatic,
+      nodeHttp,
       urls: { ballastIndex, ballastChart },
       ...(profileDir ? { profileDir } : {}),
       close,

@@ -28,7 +28,7 @@ import { machineBusyCpuSeconds, processFamily, resetPeakMemory } from './proc-st
  */
 const targets = { index: 1.0, chart: 0.8, 'oci-manifest': 1.0, 'oci-blob': 1.0 };
 /** "A repo with a 10,000-version index stays under 150 MB RSS while serving." */
-const memoryLimitBytes = 150 * 2 ** 20;
+const memoryLimitBytes = 150e6;
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   // One phase after the other, each with its own Ballast, so neither is measured while the
   // other's servers hold memory or CPU.
   if (classicCases.length > 0) {
-    progress('writing the repo and starting Ballast, two nginx and the upstream');
+    progress('writing the repo and starting Ballast, two nginx, node:http and the upstream');
     const servers = await startBenchServers(options);
     try {
       await measureClassic(servers, { ...options, cases: classicCases }, report);
@@ -122,7 +122,7 @@ async function measureClassic(
   options: BenchOptions,
   report: BenchReport,
 ): Promise<void> {
-  const { repo, ballast, nginxOnTheFly, nginxStatic, urls } = servers;
+  const { repo, ballast, nginxOnTheFly, nginxStatic, nodeHttp, urls } = servers;
   const memory = () => readBallastMemory(ballast.pid, ballast.url);
   const afterStart = await memory();
   report.backgroundCpuCores = Math.max(report.backgroundCpuCores, await busyCores(1000));
@@ -166,6 +166,11 @@ async function measureClassic(
         [
           ballastTarget(urls.ballastChart),
           nginxTarget('nginx', `${nginxOnTheFly.url}/${repo.chartFile}`, nginxOnTheFly.pid),
+          {
+            server: 'node:http',
+            url: `${nodeHttp.url}/${repo.chartFile}`,
+            pids: () => [nodeHttp.pid],
+          },
         ],
         progress,
       );
