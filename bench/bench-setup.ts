@@ -27,8 +27,8 @@ export interface BenchServers {
 
 /**
  * Writes the repo folder, starts its upstream, Ballast mirroring it, the two nginx
- * baselines serving it and bare node:http serving the chart, warms Ballast (index parsed, chart pulled through once) and checks
- * that every server answers the right bytes.
+ * baselines serving it and bare node:http serving the chart, warms Ballast (index parsed,
+ * chart pulled through once) and checks that every server answers the right bytes.
  */
 export async function startBenchServers(options: {
   versions: number;

@@ -22,15 +22,7 @@ export function buildChartArchive(options: ChartArchiveOptions): Buffer {
 }
 
 function archiveWithPayload({ name, version }: ChartArchiveOptions, payloadBytes: number) {
-  const chartYaml = [
-    'apiVersion: v2',
-    `name: ${name}`,
-    `version: ${version}`,
-    `appVersion: ${version}`,
-    'description: Benchmark chart with an incompressible payload',
-    'type: application',
-    '',
-  ].join('\n');
+  const chartYaml = benchChartYaml(name, version);
   const entries: [string, Buffer][] = [
     [`${name}/Chart.yaml`, Buffer.from(chartYaml)],
     [`${name}/values.yaml`, Buffer.from('replicaCount: 1\n')],
@@ -80,4 +72,17 @@ function tarHeader(path: string, size: number): Buffer {
   for (const byte of header) sum += byte;
   header.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, 148, 'ascii');
   return header;
+}
+
+/** Chart.yaml of the benchmark charts, archived here or packaged by `helm package`. */
+export function benchChartYaml(name: string, version: string): string {
+  return [
+    'apiVersion: v2',
+    `name: ${name}`,
+    `version: ${version}`,
+    `appVersion: ${version}`,
+    'description: Benchmark chart with an incompressible payload',
+    'type: application',
+    '',
+  ].join('\n');
 }

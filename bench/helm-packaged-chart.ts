@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HelmClient } from '../test/support/helm.ts';
-import { pseudoRandomBytes } from './chart-archive.ts';
+import { benchChartYaml, pseudoRandomBytes } from './chart-archive.ts';
 
 export interface HelmPackagedChart {
   name: string;
@@ -29,16 +29,7 @@ export async function packageBenchChart(
   const out = join(dir, 'packaged');
   await mkdir(join(source, 'files'), { recursive: true });
   await mkdir(out, { recursive: true });
-  const chartYaml = [
-    'apiVersion: v2',
-    `name: ${name}`,
-    `version: ${version}`,
-    `appVersion: ${version}`,
-    'description: Benchmark chart with an incompressible payload',
-    'type: application',
-    '',
-  ].join('\n');
-  await writeFile(join(source, 'Chart.yaml'), chartYaml);
+  await writeFile(join(source, 'Chart.yaml'), benchChartYaml(name, version));
   await writeFile(join(source, 'values.yaml'), 'replicaCount: 1\n');
   const path = join(out, `${name}-${version}.tgz`);
   const packageWith = async (payloadBytes: number) => {

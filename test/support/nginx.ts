@@ -20,25 +20,54 @@ export interface Nginx {
  * with its config, pid, logs and temp paths all in a temp dir that `stop()` removes.
  */
 export async function startNginx(options: { root: string; gzip?: boolean }): Promise<Nginx> {
+  const root = resolve(options.root);
+  const nginx = await runNginx('nginx', (prefix, port) =>
+    nginxConf(prefix, root, port, options.gzip ?? false),
+  );
+  const accessLog = async () =>
+    (await readFile(join(nginx.prefix, 'access.log'), 'utf8')).split('\n').filter(Boolean);
+  return { ...nginx, accessLog, [Symbol.asyncDispose]: nginx.stop };
+}
+
+export interface NginxProcess {
+  url: string;
+  port: number;
+  /** The master's pid; its workers are its children. */
+  pid: number;
+  /** The temp dir holding config, pid, logs and temp paths. */
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs nginx in the foreground on a free port with the config `conf` writes for the temp dir
+ * and the port; the config starts with `nginxBasics(prefix)`.
+ */
+export async function runNginx(
+  name: string,
+  conf: (prefix: string, port: number) => string,
+): Promise<NginxProcess> {
   const binary = peerBinary('nginx');
-  const prefix = await tempDir('nginx');
+  const prefix = await tempDir(name);
   await mkdir(join(prefix, 'temp'));
   try {
     return await withFreePort(async (port) => {
-      const conf = join(prefix, 'nginx.conf');
-      await writeFile(conf, nginxConf(prefix, resolve(options.root), port, options.gzip ?? false));
-      const args = ['-p', prefix, '-c', conf, '-e', join(prefix, 'error.log'), '-g', 'daemon off;'];
-      const url = `http://127.0.0.1:${port}`;
-      // nginx writes its pid file only after binding, so a clash cannot pass for readiness.
+      const file = join(prefix, 'nginx.conf');
+      await writeFile(file, conf(prefix, port));
+      const args = ['-p', prefix, '-c', file, '-e', join(prefix, 'error.log'), '-g', 'daemon off;'];
+      // nginx writes its pid file only after binding, so a port clash cannot pass for ready.
       const ready = async () => existsSync(join(prefix, 'nginx.pid')) && tcpProbe(port)();
-      const nginx = await startProcess(binary, args, { ready });
-      const stop = async () => {
-        await nginx.stop();
-        await removeDir(prefix);
+      const nginx = await startProcess(binary, args, { name, ready });
+      return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        pid: nginx.pid,
+        prefix,
+        async stop() {
+          await nginx.stop();
+          await removeDir(prefix);
+        },
       };
-      const accessLog = async () =>
-        (await readFile(join(prefix, 'access.log'), 'utf8')).split('\n').filter(Boolean);
-      return { url, port, accessLog, stop, [Symbol.asyncDispose]: stop };
     });
   } catch (error) {
     await removeDir(prefix);
@@ -46,16 +75,25 @@ export async function startNginx(options: { root: string; gzip?: boolean }): Pro
   }
 }
 
-function nginxConf(prefix: string, root: string, port: number, gzip: boolean): string {
+/** What every config here needs: its files in the temp dir, and a user that may read them. */
+export function nginxBasics(prefix: string): { main: string; http: string } {
   const temp = (name: string) => `${name}_temp_path ${join(prefix, 'temp', name)};`;
-  return `
+  return {
+    main: `
 # As root, workers would drop to nobody, who may not read the temp dir or the served root.
 ${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
 pid ${join(prefix, 'nginx.pid')};
 lock_file ${join(prefix, 'nginx.lock')};
 error_log ${join(prefix, 'error.log')} warn;
-events { worker_connections 1024; }
+events { worker_connections 1024; }`,
+    http: ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  '),
+  };
+}
+
+function nginxConf(prefix: string, root: string, port: number, gzip: boolean): string {
+  const basics = nginxBasics(prefix);
+  return `${basics.main}
+worker_processes 1;
 http {
   types {
     application/x-yaml yaml yml;
@@ -66,7 +104,7 @@ http {
   default_type application/octet-stream;
   log_format ballast '$request_method $uri $status $body_bytes_sent';
   access_log ${join(prefix, 'access.log')} ballast;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
+  ${basics.http}
   sendfile on;
   tcp_nopush on;
   keepalive_timeout 65;
