@@ -59,6 +59,29 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     await store.close();
   });
 
+  test(`${name}: blobs are listed with their size and deleted by digest`, async () => {
+    const store = await makeStore();
+    const other = Buffer.from('another chart');
+    const before = Date.now() - 60_000;
+    await store.putBlob(chunks(bytes), opts);
+    const { digest: otherDigest } = await store.putBlob(chunks(other), opts);
+    const listed = [];
+    for await (const blob of store.listBlobs()) listed.push(blob);
+    assert.deepEqual(
+      listed.map(({ digest, size }) => ({ digest, size })).sort((a, b) => a.size - b.size),
+      [
+        { digest: otherDigest, size: other.length },
+        { digest, size: bytes.length },
+      ],
+    );
+    assert.ok(listed.every((blob) => blob.modified.getTime() > before));
+    await store.deleteBlob(otherDigest);
+    await store.deleteBlob(otherDigest);
+    assert.equal(await store.statBlob(otherDigest), undefined);
+    assert.deepEqual(await store.statBlob(digest), { digest, size: bytes.length });
+    await store.close();
+  });
+
   test(`${name}: reading a missing blob is a not-found error`, async () => {
     const store = await makeStore();
     await assert.rejects(store.readBlob(`sha256:${'a'.repeat(64)}`), (error) =>

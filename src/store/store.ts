@@ -8,6 +8,11 @@ export interface BlobInfo {
   size: number;
 }
 
+/** A blob as a listing sees it: when it was last written, for grace periods. */
+export interface ListedBlob extends BlobInfo {
+  modified: Date;
+}
+
 export interface PutBlobOptions {
   /** When given, the bytes are committed only if they hash to this digest. */
   expectedDigest?: Digest;
@@ -38,6 +43,10 @@ export interface Store {
   /** A stream of the blob (or of a range of it); throws BALLAST_BLOB_NOT_FOUND. */
   readBlob(digest: Digest, range?: ByteRange): Promise<Readable>;
   putBlob(source: AsyncIterable<Uint8Array>, options: PutBlobOptions): Promise<BlobInfo>;
+  /** Every stored blob, in no particular order, paging through the backend as it goes. */
+  listBlobs(): AsyncIterable<ListedBlob>;
+  /** Removes the blob; a blob that is already gone is not an error. */
+  deleteBlob(digest: Digest): Promise<void>;
   getDocument(key: string): Promise<Buffer | undefined>;
   /** The document as a stream, for large ones (indexes); undefined when absent. */
   openDocument(key: string): Promise<Readable | undefined>;

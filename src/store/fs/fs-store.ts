@@ -10,6 +10,7 @@ import {
   type Digest,
   isDigest,
   isDocumentKey,
+  type ListedBlob,
   type PutBlobOptions,
   type Store,
 } from '../store.ts';
@@ -111,6 +112,22 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
         await rm(temp, { force: true });
         throw error;
       }
+    },
+
+    async *listBlobs(): AsyncIterable<ListedBlob> {
+      const base = path.join(root, 'blobs', 'sha256');
+      for (const shard of await readdir(base)) {
+        for (const hex of await readdir(path.join(base, shard)).catch(() => [])) {
+          const digest = `sha256:${hex}`;
+          if (!isDigest(digest) || !hex.startsWith(shard)) continue;
+          const info = await stat(path.join(base, shard, hex)).catch(() => undefined);
+          if (info?.isFile()) yield { digest, size: info.size, modified: info.mtime };
+        }
+      }
+    },
+
+    async deleteBlob(digest) {
+      await rm(blobPath(digest), { force: true });
     },
 
     async getDocument(key) {
