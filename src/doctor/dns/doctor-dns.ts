@@ -1,17 +1,21 @@
 import { usageError } from '../doctor-errors.ts';
 import { dedupeFindings, type Finding, sortFindings } from '../findings.ts';
 import { createLiveQuerier } from '../net/live-querier.ts';
-import { type ClusterDnsAddress, clusterDomainOf, parseClusterDns } from './corefile-roles.ts';
-import { bindAddresses } from './forward-config.ts';
-import { lintCorefile, lintResolvConf } from './lint.ts';
-import { type LiveTarget, probedForwards, probeTargets } from './live-probe.ts';
-import { type InputSources, type InputSummary, loadDnsInputs } from './load-inputs.ts';
-import { assumedPodResolvConf, type ResolvConf } from './resolv-conf.ts';
-import { domainProblem } from './server-key.ts';
-import { checkShadowing, type ShadowComparison } from './shadowing.ts';
-import { type NameTrace, traceName } from './trace.ts';
-import { addLiveAnswers } from './trace-live.ts';
-import { lookupEnds } from './trace-outcome.ts';
+import {
+  type ClusterDnsAddress,
+  clusterDomainOf,
+  parseClusterDns,
+} from './corefile/corefile-roles.ts';
+import { bindAddresses } from './corefile/forward-config.ts';
+import { domainProblem } from './corefile/server-key.ts';
+import { type InputSources, type InputSummary, loadDnsInputs } from './input/load-inputs.ts';
+import { lintCorefile, lintResolvConf } from './lint/lint.ts';
+import { type LiveTarget, probedForwards, probeTargets } from './live/live-probe.ts';
+import { checkShadowing, type ShadowComparison } from './live/shadowing.ts';
+import { assumedPodResolvConf, type ResolvConf } from './resolv/resolv-conf.ts';
+import { type NameTrace, traceName } from './trace/trace.ts';
+import { addLiveAnswers } from './trace/trace-live.ts';
+import { lookupEnds } from './trace/trace-outcome.ts';
 
 export interface DoctorDnsOptions {
   corefiles: string[];

@@ -1,8 +1,8 @@
-import { roleName } from '../dns/corefile-roles.ts';
+import { roleName } from '../dns/corefile/corefile-roles.ts';
 import type { DnsReport } from '../dns/doctor-dns.ts';
-import type { LiveTarget } from '../dns/live-probe.ts';
-import type { NameTrace, TraceHop, TraceQuery } from '../dns/trace.ts';
-import type { LookupEnd } from '../dns/trace-outcome.ts';
+import type { LiveTarget } from '../dns/live/live-probe.ts';
+import type { NameTrace, TraceHop, TraceQuery } from '../dns/trace/trace.ts';
+import type { LookupEnd } from '../dns/trace/trace-outcome.ts';
 import { formatPosition } from '../findings.ts';
 import { describeResult } from '../net/live-querier.ts';
 import { renderFindings, summaryLine, type TextStyle, table } from './text-style.ts';

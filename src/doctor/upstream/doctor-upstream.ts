@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { splitHostPort } from '../dns/forward-config.ts';
+import { splitHostPort } from '../dns/corefile/forward-config.ts';
 import { usageError } from '../doctor-errors.ts';
 import type { Finding } from '../findings.ts';
 import { readTextFile } from '../input/read-input.ts';

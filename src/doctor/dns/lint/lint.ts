@@ -1,5 +1,5 @@
-import { dedupeFindings, type Finding, finding } from '../findings.ts';
-import type { RuleId } from '../rule-catalogue.ts';
+import { dedupeFindings, type Finding, finding } from '../../findings.ts';
+import type { RuleId } from '../../rule-catalogue.ts';
 import type { CorefileContext } from './lint-rule-kit.ts';
 import { corefileRules } from './lint-rules-corefile.ts';
 import { forwardRules } from './lint-rules-forward.ts';

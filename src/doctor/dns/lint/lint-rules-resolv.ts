@@ -1,15 +1,15 @@
-import type { RuleId } from '../rule-catalogue.ts';
-import { type ClusterDnsAddress, matchesClusterDns } from './corefile-roles.ts';
-import type { RuleHit } from './lint-rule-kit.ts';
-import { dotsIn } from './query-expansion.ts';
+import type { RuleId } from '../../rule-catalogue.ts';
+import { type ClusterDnsAddress, matchesClusterDns } from '../corefile/corefile-roles.ts';
+import { dotsIn } from '../resolv/query-expansion.ts';
 import {
   maxNameservers,
   muslIgnoredOptions,
   muslMaxLineLength,
   type ResolvConf,
-} from './resolv-conf.ts';
-import type { NameTrace } from './trace.ts';
-import { lookupEnds } from './trace-outcome.ts';
+} from '../resolv/resolv-conf.ts';
+import type { NameTrace } from '../trace/trace.ts';
+import { lookupEnds } from '../trace/trace-outcome.ts';
+import type { RuleHit } from './lint-rule-kit.ts';
 
 export interface ResolvContext {
   conf: ResolvConf;

@@ -1,4 +1,4 @@
-import { CorefileSyntaxError, DoctorError } from '../doctor-errors.ts';
+import { CorefileSyntaxError, DoctorError } from '../../doctor-errors.ts';
 import { type Environment, findPlaceholders, substituteEnv } from './corefile-env.ts';
 import { globProblem, hasWildcard, type ImportSource } from './corefile-import.ts';
 import { lexCorefile, maxTokens } from './corefile-lexer.ts';

@@ -1,4 +1,4 @@
-import type { LiveQuerier } from '../net/live-querier.ts';
+import type { LiveQuerier } from '../../net/live-querier.ts';
 import type { NameTrace } from './trace.ts';
 
 /**

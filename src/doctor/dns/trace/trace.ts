@@ -1,23 +1,17 @@
-import { type Finding, finding, type SourcePosition } from '../findings.ts';
-import type { DnsResult } from '../net/dns-query.ts';
-import type { Corefile } from './corefile-model.ts';
-import { describeKeys } from './corefile-model.ts';
+import { type Finding, finding, type SourcePosition } from '../../findings.ts';
+import type { DnsResult } from '../../net/dns-query.ts';
+import { describeKeys } from '../corefile/corefile-model.ts';
 import {
   type ClusterDnsAddress,
-  type CorefileRole,
+  type LoadedCorefile,
   matchesClusterDns,
   roleName,
-} from './corefile-roles.ts';
-import { bindAddresses, type ForwardTarget, targetAddress } from './forward-config.ts';
-import { expandName } from './query-expansion.ts';
-import type { ResolvConf } from './resolv-conf.ts';
+} from '../corefile/corefile-roles.ts';
+import { bindAddresses, type ForwardTarget, targetAddress } from '../corefile/forward-config.ts';
+import { expandName } from '../resolv/query-expansion.ts';
+import type { ResolvConf } from '../resolv/resolv-conf.ts';
 import type { LookupEnd } from './trace-outcome.ts';
 import { routeQuery } from './trace-route.ts';
-
-export interface LoadedCorefile {
-  corefile: Corefile;
-  role: CorefileRole;
-}
 
 export interface TraceContext {
   corefiles: readonly LoadedCorefile[];

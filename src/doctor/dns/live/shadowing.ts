@@ -1,10 +1,14 @@
-import { type Finding, finding } from '../findings.ts';
-import { addressesOf, type DnsResult } from '../net/dns-query.ts';
-import { describeResult, type LiveQuerier } from '../net/live-querier.ts';
-import { type ClusterDnsAddress, isClusterZone, matchesClusterDns } from './corefile-roles.ts';
-import { type ForwardTarget, inZone, targetAddress } from './forward-config.ts';
+import { type Finding, finding } from '../../findings.ts';
+import { addressesOf, type DnsResult } from '../../net/dns-query.ts';
+import { describeResult, type LiveQuerier } from '../../net/live-querier.ts';
+import {
+  type ClusterDnsAddress,
+  isClusterZone,
+  matchesClusterDns,
+} from '../corefile/corefile-roles.ts';
+import { type ForwardTarget, inZone, targetAddress } from '../corefile/forward-config.ts';
+import type { NameTrace } from '../trace/trace.ts';
 import { type LiveQuestion, type ProbedForward, zoneQuestions } from './live-probe.ts';
-import type { NameTrace } from './trace.ts';
 
 export interface ShadowComparison {
   zone: string;

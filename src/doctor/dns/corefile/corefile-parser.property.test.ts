@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CorefileSyntaxError, DoctorError } from '../doctor-errors.ts';
-import { decodeText } from '../input/read-input.ts';
-import { readConfigMaps } from './configmap-input.ts';
+import { CorefileSyntaxError, DoctorError } from '../../doctor-errors.ts';
+import { decodeText } from '../../input/read-input.ts';
+import { readConfigMaps } from '../input/configmap-input.ts';
 import type { ImportSource } from './corefile-import.ts';
 import { parseCorefile } from './corefile-parser.ts';
 

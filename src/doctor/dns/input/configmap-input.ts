@@ -1,5 +1,5 @@
 import { loadAll } from 'js-yaml';
-import { DoctorError } from '../doctor-errors.ts';
+import { DoctorError } from '../../doctor-errors.ts';
 
 /** One Corefile taken out of a ConfigMap, with where its text sits in the YAML file. */
 export interface EmbeddedCorefile {

@@ -4,6 +4,12 @@ import { bindAddresses, inZone, splitHostPort } from './forward-config.ts';
 /** What a Corefile is for: NodeLocal DNSCache on each node, or the cluster's CoreDNS. */
 export type CorefileRole = 'nodelocal' | 'cluster-dns' | 'other';
 
+/** A parsed Corefile and what it is for. */
+export interface LoadedCorefile {
+  corefile: Corefile;
+  role: CorefileRole;
+}
+
 export interface ClusterDnsAddress {
   host: string;
   /** Only set when given with a port (tests run DNS servers on loopback ports). */

@@ -1,7 +1,7 @@
-import type { SourcePosition } from '../findings.ts';
-import type { RuleId } from '../rule-catalogue.ts';
-import type { Corefile, ServerBlock } from './corefile-model.ts';
-import type { ClusterDnsAddress, CorefileRole } from './corefile-roles.ts';
+import type { SourcePosition } from '../../findings.ts';
+import type { RuleId } from '../../rule-catalogue.ts';
+import type { Corefile, ServerBlock } from '../corefile/corefile-model.ts';
+import type { ClusterDnsAddress, CorefileRole } from '../corefile/corefile-roles.ts';
 
 export interface CorefileContext {
   corefile: Corefile;

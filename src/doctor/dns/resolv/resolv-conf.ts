@@ -1,4 +1,4 @@
-import type { SourcePosition } from '../findings.ts';
+import type { SourcePosition } from '../../findings.ts';
 
 /** How one C library reads the file: what it will actually use. */
 export interface ResolverView {

@@ -1,11 +1,16 @@
-import type { SourcePosition } from '../findings.ts';
-import type { Corefile, Directive, ServerBlock } from './corefile-model.ts';
-import { describeKeys } from './corefile-model.ts';
-import { blockZones } from './corefile-roles.ts';
-import { bindAddresses, type ForwardConfig, inZone, parseForward } from './forward-config.ts';
+import type { SourcePosition } from '../../findings.ts';
+import type { Corefile, Directive, ServerBlock } from '../corefile/corefile-model.ts';
+import { describeKeys } from '../corefile/corefile-model.ts';
+import { blockZones } from '../corefile/corefile-roles.ts';
+import {
+  bindAddresses,
+  type ForwardConfig,
+  inZone,
+  parseForward,
+} from '../corefile/forward-config.ts';
+import { pluginRank } from '../corefile/plugin-catalogue.ts';
+import { normaliseZone } from '../corefile/server-key.ts';
 import { judgeKubernetesName } from './kubernetes-names.ts';
-import { pluginRank } from './plugin-catalogue.ts';
-import { normaliseZone } from './server-key.ts';
 
 /** Where a query ends inside one CoreDNS server. */
 export type RouteDecision =

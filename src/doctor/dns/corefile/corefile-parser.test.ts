@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CorefileSyntaxError } from '../doctor-errors.ts';
+import { CorefileSyntaxError } from '../../doctor-errors.ts';
 import type { ImportSource } from './corefile-import.ts';
 import { parseCorefile } from './corefile-parser.ts';
 

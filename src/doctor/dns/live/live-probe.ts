@@ -1,10 +1,11 @@
 import type { RecordType } from 'dns-packet';
-import { type Finding, finding, type SourcePosition } from '../findings.ts';
-import { addressesOf, type DnsResult } from '../net/dns-query.ts';
-import { describeResult, type LiveQuerier } from '../net/live-querier.ts';
-import { blockZones } from './corefile-roles.ts';
-import { type ForwardConfig, forwardsOf, targetAddress } from './forward-config.ts';
-import type { LoadedCorefile, NameTrace } from './trace.ts';
+import { type Finding, finding, type SourcePosition } from '../../findings.ts';
+import { addressesOf, type DnsResult } from '../../net/dns-query.ts';
+import { describeResult, type LiveQuerier } from '../../net/live-querier.ts';
+import type { LoadedCorefile } from '../corefile/corefile-roles.ts';
+import { blockZones } from '../corefile/corefile-roles.ts';
+import { type ForwardConfig, forwardsOf, targetAddress } from '../corefile/forward-config.ts';
+import type { NameTrace } from '../trace/trace.ts';
 
 export interface LiveQuestion {
   name: string;

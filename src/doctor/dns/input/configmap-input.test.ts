@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { DoctorError } from '../doctor-errors.ts';
+import { DoctorError } from '../../doctor-errors.ts';
 import { looksLikeKubernetesObject, readConfigMaps } from './configmap-input.ts';
 
 const fixture = (name: string) =>
-  readFileSync(new URL(`../../../test/fixtures/corefiles/${name}`, import.meta.url), 'utf8');
+  readFileSync(new URL(`../../../../test/fixtures/corefiles/${name}`, import.meta.url), 'utf8');
 
 describe('readConfigMaps', () => {
   it('takes the Corefile out of kubectl YAML and knows where it sits', () => {

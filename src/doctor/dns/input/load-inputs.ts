@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
-import { usageError } from '../doctor-errors.ts';
-import { readTextFile, type TextInput } from '../input/read-input.ts';
+import { usageError } from '../../doctor-errors.ts';
+import { readTextFile, type TextInput } from '../../input/read-input.ts';
+import type { Environment } from '../corefile/corefile-env.ts';
+import { createFileImportSource } from '../corefile/corefile-import.ts';
+import { parseCorefile } from '../corefile/corefile-parser.ts';
+import type { LoadedCorefile } from '../corefile/corefile-roles.ts';
+import { type CorefileRole, detectRole } from '../corefile/corefile-roles.ts';
+import { parseResolvConf, type ResolvConf } from '../resolv/resolv-conf.ts';
 import { looksLikeKubernetesObject, readConfigMaps } from './configmap-input.ts';
-import type { Environment } from './corefile-env.ts';
-import { createFileImportSource } from './corefile-import.ts';
-import { parseCorefile } from './corefile-parser.ts';
-import { type CorefileRole, detectRole } from './corefile-roles.ts';
-import { parseResolvConf, type ResolvConf } from './resolv-conf.ts';
-import type { LoadedCorefile } from './trace.ts';
 
 export interface InputSummary {
   label: string;

@@ -1,4 +1,4 @@
-import type { SourcePosition } from '../findings.ts';
+import type { SourcePosition } from '../../findings.ts';
 
 export type { SourcePosition };
 

@@ -1,6 +1,6 @@
-import { describeKeys } from './corefile-model.ts';
-import { blockZones, isClusterZone, matchesClusterDns } from './corefile-roles.ts';
-import { bindAddresses, forwardsOf, inZone, targetAddress } from './forward-config.ts';
+import { describeKeys } from '../corefile/corefile-model.ts';
+import { blockZones, isClusterZone, matchesClusterDns } from '../corefile/corefile-roles.ts';
+import { bindAddresses, forwardsOf, inZone, targetAddress } from '../corefile/forward-config.ts';
 import { type CorefileRule, eachBlock, where } from './lint-rule-kit.ts';
 
 /** Rules about `forward`: where queries leave a server, and whether they can come back. */

@@ -1,4 +1,4 @@
-import { CorefileSyntaxError } from '../doctor-errors.ts';
+import { CorefileSyntaxError } from '../../doctor-errors.ts';
 import type { Token } from './corefile-model.ts';
 
 export interface LexOptions {

@@ -1,13 +1,13 @@
-import type { SourcePosition } from '../findings.ts';
-import { describeKeys } from './corefile-model.ts';
-import { bindAddresses } from './forward-config.ts';
-import { type CorefileRule, eachBlock, type RuleHit, where } from './lint-rule-kit.ts';
+import type { SourcePosition } from '../../findings.ts';
+import { describeKeys } from '../corefile/corefile-model.ts';
+import { bindAddresses } from '../corefile/forward-config.ts';
 import {
   isBuiltinPlugin,
   oncePerBlock,
   removedOptions,
   removedPlugins,
-} from './plugin-catalogue.ts';
+} from '../corefile/plugin-catalogue.ts';
+import { type CorefileRule, eachBlock, type RuleHit, where } from './lint-rule-kit.ts';
 
 /** Rules about server blocks, plugins and placeholders (forward rules are in lint-rules-forward.ts). */
 /** Placeholders node-cache substitutes itself when it starts. */

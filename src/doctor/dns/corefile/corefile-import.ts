@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { readTextFile } from '../input/read-input.ts';
+import { readTextFile } from '../../input/read-input.ts';
 
 /** Where `import` finds files: the real filesystem, plus files that came in ConfigMaps. */
 export interface ImportSource {

@@ -1,5 +1,5 @@
-import type { DnsResult } from '../net/dns-query.ts';
-import { continuesAfter, type Libc, type QueryOutcome } from './query-expansion.ts';
+import type { DnsResult } from '../../net/dns-query.ts';
+import { continuesAfter, type Libc, type QueryOutcome } from '../resolv/query-expansion.ts';
 import type { NameTrace, TraceHop, TraceQuery } from './trace.ts';
 
 /** Where one C library's lookup ends, walking the candidate names in its order. */

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Finding } from '../findings.ts';
-import { parseCorefile } from './corefile-parser.ts';
-import { type ClusterDnsAddress, clusterDomainOf, detectRole } from './corefile-roles.ts';
+import type { Finding } from '../../findings.ts';
+import { parseCorefile } from '../corefile/corefile-parser.ts';
+import { type ClusterDnsAddress, clusterDomainOf, detectRole } from '../corefile/corefile-roles.ts';
+import { loadDnsInputs } from '../input/load-inputs.ts';
+import { parseResolvConf } from '../resolv/resolv-conf.ts';
+import { traceName } from '../trace/trace.ts';
 import { lintCorefile, lintResolvConf } from './lint.ts';
-import { loadDnsInputs } from './load-inputs.ts';
-import { parseResolvConf } from './resolv-conf.ts';
-import { traceName } from './trace.ts';
 
-const cwd = fileURLToPath(new URL('../../../test/fixtures/corefiles/', import.meta.url));
+const cwd = fileURLToPath(new URL('../../../../test/fixtures/corefiles/', import.meta.url));
 const noStdin = () => Promise.reject(new Error('no stdin in this test'));
 
 async function lintFixture(file: string, clusterDns?: ClusterDnsAddress): Promise<Finding[]> {

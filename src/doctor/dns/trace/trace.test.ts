@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCorefile } from './corefile-parser.ts';
-import { detectRole } from './corefile-roles.ts';
+import { parseCorefile } from '../corefile/corefile-parser.ts';
+import type { LoadedCorefile } from '../corefile/corefile-roles.ts';
+import { detectRole } from '../corefile/corefile-roles.ts';
+import { assumedPodResolvConf, parseResolvConf } from '../resolv/resolv-conf.ts';
 import { judgeKubernetesName } from './kubernetes-names.ts';
-import { assumedPodResolvConf, parseResolvConf } from './resolv-conf.ts';
-import { type LoadedCorefile, traceName } from './trace.ts';
+import { traceName } from './trace.ts';
 import { routeQuery } from './trace-route.ts';
 
 const load = (label: string, text: string): LoadedCorefile => {
