@@ -77,7 +77,7 @@ describe('ballast doctor dns (static)', () => {
     const plain = await runDoctor(args);
     assert.equal(plain.code, 1);
     const lines = plain.stdout.split('\n');
-    assert.match(lines[0] ?? '', /^ballast doctor dns: 5 errors, 5 warnings, 0 notes$/);
+    assert.match(lines[0] ?? '', /^ballast doctor dns: 7 errors, 1 warning, 2 notes$/);
     assert.match(
       lines[2] ?? '',
       /^error {4}key-brace-no-space {5}test\/fixtures\/corefiles\/legacy-mistakes\.Corefile:2:1$/,

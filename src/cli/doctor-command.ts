@@ -56,6 +56,10 @@ export function createDoctorCommand(io: DoctorIo = processIo()): Command {
         collect,
         [],
       )
+      .option(
+        '--coredns-version <version>',
+        "judge against this CoreDNS release (default: the manifest's image, else the newest known)",
+      )
       .option('--live', 'query every forward target over UDP and TCP')
       .option('--timeout <ms>', 'deadline per live query', milliseconds, 2000)
       .option('--json', 'print the report as JSON'),
@@ -76,6 +80,7 @@ export function createDoctorCommand(io: DoctorIo = processIo()): Command {
             clusterDns: options.clusterDns,
             clusterDomain: options.clusterDomain,
             trace: options.trace,
+            corednsVersion: options.corednsVersion,
             live: options.live === true,
             timeoutMs: options.timeout,
           },
@@ -136,6 +141,7 @@ interface DnsCliOptions {
   clusterDns?: string;
   clusterDomain?: string;
   trace: string[];
+  corednsVersion?: string;
   live?: boolean;
   timeout: number;
   json?: boolean;

@@ -25,13 +25,25 @@ export const ruleCatalogue = {
     severity: 'error',
     fix: 'Replace proxy with forward and startup/shutdown with on; delete federation and reverse.',
   },
-  'option-removed': {
-    severity: 'warning',
-    fix: 'Delete the option: current CoreDNS ignores it or refuses to start.',
+  'plugin-too-new': {
+    severity: 'error',
+    fix: 'Upgrade CoreDNS to the release named, or drop the plugin (check --coredns-version).',
   },
   'plugin-unknown': {
-    severity: 'warning',
+    severity: 'error',
     fix: 'Check the spelling, or make sure your CoreDNS build includes this external plugin.',
+  },
+  'option-removed': {
+    severity: 'error',
+    fix: 'Delete the option (or use what replaced it): this CoreDNS refuses to start with it.',
+  },
+  'option-ignored': {
+    severity: 'warning',
+    fix: 'Delete the option: this CoreDNS accepts it but does nothing with it.',
+  },
+  'plugin-value-refused': {
+    severity: 'error',
+    fix: 'Use a value the plugin accepts (a cache TTL is at least 1 second).',
   },
   'forward-without-cache': {
     severity: 'warning',
@@ -63,10 +75,14 @@ export const ruleCatalogue = {
   },
   'nodelocal-upstream-mismatch': {
     severity: 'warning',
-    fix: 'Forward the cluster zones to the cluster DNS service IP (kube-dns-upstream in iptables mode).',
+    fix: 'Forward the cluster zones to the cluster DNS service IP, or bind that IP too and forward to kube-dns-upstream (iptables mode).',
+  },
+  'rewrite-cluster-name-leaves': {
+    severity: 'error',
+    fix: 'Rewrite in the server block that runs the kubernetes plugin, or forward the block to the cluster DNS IP.',
   },
   'stub-single-server': {
-    severity: 'warning',
+    severity: 'info',
     fix: 'List at least two servers for the stub zone, or accept that one dead server breaks it.',
   },
   'pillar-placeholder': {
@@ -80,6 +96,14 @@ export const ruleCatalogue = {
   'env-unset': {
     severity: 'warning',
     fix: 'Set the environment variable for CoreDNS, or write the value into the Corefile.',
+  },
+  'input-document-skipped': {
+    severity: 'info',
+    fix: 'Fix the YAML of that document (kubectl may accept what a strict reader does not).',
+  },
+  'import-files-unused': {
+    severity: 'info',
+    fix: 'Give the ConfigMap whose Corefile imports these files too (--corefile coredns.yaml).',
   },
   // resolv.conf
   'resolv-no-nameserver': {

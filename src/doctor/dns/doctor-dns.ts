@@ -2,6 +2,13 @@ import { usageError } from '../doctor-errors.ts';
 import { dedupeFindings, type Finding, sortFindings } from '../findings.ts';
 import { createLiveQuerier } from '../net/live-querier.ts';
 import {
+  atLeast,
+  newestKnownVersion,
+  oldestKnownVersion,
+  parseCorednsVersion,
+  versionFromImage,
+} from './corefile/coredns-versions.ts';
+import {
   type ClusterDnsAddress,
   clusterDomainOf,
   parseClusterDns,
@@ -23,6 +30,8 @@ export interface DoctorDnsOptions {
   clusterDns?: string;
   clusterDomain?: string;
   trace: string[];
+  /** The CoreDNS release to judge against; default: from a Deployment's image, else the newest known. */
+  corednsVersion?: string;
   live: boolean;
   /** Per-query deadline for --live. */
   timeoutMs: number;
@@ -33,6 +42,8 @@ export interface DnsReport {
   findings: Finding[];
   inputs: InputSummary[];
   clusterDomain: string;
+  /** The CoreDNS release the Corefiles were judged against, and where that came from. */
+  coredns: CorednsRelease;
   traces: NameTrace[];
   live?: {
     targets: LiveTarget[];
@@ -60,6 +71,15 @@ export async function runDoctorDns(
       `--cluster-domain ${options.clusterDomain}: ${domainProblem(options.clusterDomain)}`,
     );
   }
+  let givenVersion: string | undefined;
+  if (options.corednsVersion !== undefined) {
+    givenVersion = parseCorednsVersion(options.corednsVersion);
+    if (!givenVersion || !atLeast(givenVersion, oldestKnownVersion)) {
+      throw usageError(
+        `--coredns-version ${options.corednsVersion}: expected a CoreDNS release such as ${newestKnownVersion} (${oldestKnownVersion} or later)`,
+      );
+    }
+  }
   for (const name of options.trace) {
     const problem = name.trim() === '' ? 'empty name' : domainProblem(name);
     if (problem) throw usageError(`--trace ${JSON.stringify(name)}: ${problem}`);
@@ -70,9 +90,18 @@ export async function runDoctorDns(
     inputs.corefiles.map((c) => c.corefile),
     options.clusterDomain,
   );
-  const findings: Finding[] = [];
+  const coredns = chooseRelease(givenVersion, inputs.images);
+  const findings: Finding[] = [...inputs.notes];
   for (const { corefile, role } of inputs.corefiles) {
-    findings.push(...lintCorefile({ corefile, role, clusterDns, clusterDomain }));
+    findings.push(
+      ...lintCorefile({
+        corefile,
+        role,
+        clusterDns,
+        clusterDomain,
+        corednsVersion: coredns.version,
+      }),
+    );
   }
   const localDnsAddresses = inputs.corefiles
     .filter((c) => c.role === 'nodelocal')
@@ -100,6 +129,7 @@ export async function runDoctorDns(
     findings: [],
     inputs: inputs.summaries,
     clusterDomain,
+    coredns,
     traces,
   };
   if (options.live) {
@@ -121,4 +151,20 @@ export async function runDoctorDns(
   for (const trace of traces) trace.ends = lookupEnds(trace);
   report.findings = sortFindings(dedupeFindings(findings));
   return report;
+}
+
+export interface CorednsRelease {
+  version: string;
+  /** `--coredns-version`, the image it was read from, or the newest release the doctor knows. */
+  from: string;
+}
+
+/** The flag wins; else the first CoreDNS image of the manifests; else the newest known release. */
+function chooseRelease(given: string | undefined, images: readonly string[]): CorednsRelease {
+  if (given) return { version: given, from: '--coredns-version' };
+  for (const image of images) {
+    const version = versionFromImage(image);
+    if (version) return { version, from: `image ${image}` };
+  }
+  return { version: newestKnownVersion, from: 'the newest release the doctor knows' };
 }

@@ -2,45 +2,72 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { readTextFile } from '../../input/read-input.ts';
 
+/** The text of an imported file and where its lines sit, for positions in messages. */
+export interface ImportedText {
+  text: string;
+  label: string;
+  lineOffset?: number;
+  columnOffset?: number;
+}
+
 /** Where `import` finds files: the real filesystem, plus files that came in ConfigMaps. */
 export interface ImportSource {
   /** Files a pattern names, relative to the importing file, sorted as Go's filepath.Glob does. */
   resolve(pattern: string, fromFile: string): string[];
-  read(file: string): string;
+  read(file: string): ImportedText;
   /** How to name an imported file in messages (relative to the working directory when inside it). */
   labelOf?(file: string): string;
 }
 
+/** A ConfigMap key given on the command line, as CoreDNS would see it mounted in its pod. */
+export interface PodFile extends ImportedText {
+  /** The name it is mounted under (the ConfigMap key). */
+  name: string;
+}
+
+/** Paths of files that live in the CoreDNS pod (ConfigMap keys), not on this machine. */
+export const podPathPrefix = 'configmap:';
+
 export interface FileImportOptions {
   /**
-   * Data keys of ConfigMaps given on the command line (e.g. coredns-custom's `*.server`),
-   * found by file name when an absolute import path does not exist on this machine, the way
-   * they would be mounted into the CoreDNS pod.
+   * ConfigMap keys given on the command line (e.g. coredns-custom's `*.server`), by pod path
+   * (`configmap:NAMESPACE/NAME/KEY`). An import from a Corefile that came in a ConfigMap
+   * resolves in the pod, where the doctor cannot see which directory each ConfigMap is
+   * mounted on: it finds these files by name. An import from a Corefile on disk looks on
+   * disk first, then here.
    */
-  virtualFiles?: ReadonlyMap<string, string>;
+  podFiles?: ReadonlyMap<string, PodFile>;
   /** Imported files inside this directory are named relative to it in messages. */
   cwd?: string;
 }
 
 export function createFileImportSource(options: FileImportOptions = {}): ImportSource {
-  const virtual = options.virtualFiles ?? new Map<string, string>();
+  const pod = options.podFiles ?? new Map<string, PodFile>();
+  const labelOf = (file: string) => {
+    if (pod.has(file)) return file.slice(podPathPrefix.length);
+    if (!options.cwd) return file;
+    const path = relative(options.cwd, file);
+    return path.startsWith('..') || isAbsolute(path) ? file : path;
+  };
   return {
     resolve(pattern, fromFile) {
-      const base = isAbsolute(pattern) ? pattern : join(dirname(resolve(fromFile)), pattern);
-      const local = hasWildcard(base) ? globOne(base) : existingFile(base);
-      if (local.length > 0 || !isAbsolute(pattern)) return local;
+      if (!fromFile.startsWith(podPathPrefix)) {
+        const base = isAbsolute(pattern) ? pattern : join(dirname(resolve(fromFile)), pattern);
+        const local = hasWildcard(base) ? globOne(base) : existingFile(base);
+        if (local.length > 0) return local;
+      }
       const matcher = wildcardMatcher(basename(pattern));
-      return [...virtual.keys()].filter((name) => matcher.test(name)).sort();
+      return [...pod.entries()]
+        .filter(([, file]) => matcher.test(file.name))
+        .sort(([, a], [, b]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map(([path]) => path);
     },
     read(file) {
-      const text = virtual.get(file);
-      return text ?? readTextFile(file, this.labelOf?.(file) ?? file).text;
+      return (
+        pod.get(file) ?? { text: readTextFile(file, labelOf(file)).text, label: labelOf(file) }
+      );
     },
-    labelOf(file) {
-      if (!options.cwd || virtual.has(file)) return file;
-      const path = relative(options.cwd, file);
-      return path.startsWith('..') || isAbsolute(path) ? file : path;
-    },
+    labelOf,
   };
 }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CorefileSyntaxError, DoctorError } from '../../doctor-errors.ts';
 import { decodeText } from '../../input/read-input.ts';
-import { readConfigMaps } from '../input/configmap-input.ts';
+import { readKubernetesObjects } from '../input/configmap-input.ts';
 import type { ImportSource } from './corefile-import.ts';
 import { parseCorefile } from './corefile-parser.ts';
 
@@ -55,7 +55,7 @@ function sourceOf(files: Record<string, string>): ImportSource {
   return {
     resolve: (pattern) =>
       pattern === '*.conf' ? Object.keys(files).sort() : pattern in files ? [pattern] : [],
-    read: (file) => files[file] ?? '',
+    read: (file) => ({ text: files[file] ?? '', label: file }),
   };
 }
 
@@ -129,7 +129,7 @@ describe('parser properties', () => {
       .map((parts) => parts.join(''));
     fc.assert(
       fc.property(fc.oneof(yamlish, fc.string({ maxLength: 100 })), (text) =>
-        onlyOwnErrors(() => readConfigMaps(text, 'cm.yaml')),
+        onlyOwnErrors(() => readKubernetesObjects(text, 'cm.yaml')),
       ),
       { numRuns: 800 },
     );

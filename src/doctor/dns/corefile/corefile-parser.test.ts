@@ -33,7 +33,7 @@ function memoryImports(files: Record<string, string>): ImportSource {
         .filter((f) => re.test(f))
         .sort();
     },
-    read: (file) => files[file] ?? '',
+    read: (file) => ({ text: files[file] ?? '', label: file }),
   };
 }
 

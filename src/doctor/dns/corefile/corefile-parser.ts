@@ -1,6 +1,11 @@
 import { CorefileSyntaxError, DoctorError } from '../../doctor-errors.ts';
 import { type Environment, findPlaceholders, substituteEnv } from './corefile-env.ts';
-import { globProblem, hasWildcard, type ImportSource } from './corefile-import.ts';
+import {
+  globProblem,
+  hasWildcard,
+  type ImportedText,
+  type ImportSource,
+} from './corefile-import.ts';
 import { lexCorefile, maxTokens } from './corefile-lexer.ts';
 import type {
   Corefile,
@@ -112,17 +117,21 @@ export function parseCorefile(text: string, options: ParseOptions): Corefile {
           fail(arg, `import cycle: ${chain.join(' -> ')}`);
         }
         if (++fileImports > maxFileImports) fail(arg, 'too many file imports');
-        let content: string;
+        let content: ImportedText;
         try {
           content = source.read(file);
         } catch (error) {
           const reason = error instanceof DoctorError ? error.message : String(error);
           return fail(arg, `cannot import ${file}: ${reason}`);
         }
-        const label = source.labelOf?.(file) ?? file;
-        imported.push(label);
+        imported.push(source.labelOf?.(file) ?? file);
         replacement.push(
-          ...lexCorefile(content, { file: label, origin: [...directive.origin, file] }),
+          ...lexCorefile(content.text, {
+            file: content.label,
+            origin: [...directive.origin, file],
+            lineOffset: content.lineOffset ?? 0,
+            columnOffset: content.columnOffset ?? 0,
+          }),
         );
       }
     }

@@ -2,8 +2,12 @@ import { isIP } from 'node:net';
 import type { Directive, ServerBlock } from './corefile-model.ts';
 import { normaliseZone, reverseZonesOf } from './server-key.ts';
 
+export type ForwardTransport = 'dns' | 'tls' | 'https';
+
 export type ForwardTarget =
-  | { kind: 'address'; text: string; transport: 'dns' | 'tls'; host: string; port: number }
+  | { kind: 'address'; text: string; transport: ForwardTransport; host: string; port: number }
+  /** A host name, resolved when CoreDNS starts (CoreDNS 1.14.4 and later). */
+  | { kind: 'hostname'; text: string; transport: ForwardTransport; host: string; port: number }
   | { kind: 'file'; text: string; path: string }
   | { kind: 'placeholder'; text: string }
   | { kind: 'invalid'; text: string; problem: string };
@@ -43,24 +47,40 @@ export function parseForwardTarget(text: string): ForwardTarget {
   if (text === '') {
     return { kind: 'invalid', text, problem: 'empty target (an unset environment variable?)' };
   }
-  let rest = text;
-  let transport: 'dns' | 'tls' = 'dns';
-  if (rest.startsWith('tls://')) {
-    transport = 'tls';
-    rest = rest.slice(6);
-  } else if (rest.startsWith('dns://')) {
-    rest = rest.slice(6);
-  } else if (/^[a-z0-9]+:\/\//i.test(rest)) {
-    return { kind: 'invalid', text, problem: 'forward speaks only dns:// and tls://' };
+  const scheme = /^([a-z0-9]+):\/\//i.exec(text)?.[1]?.toLowerCase();
+  const transport = scheme === undefined ? 'dns' : schemes[scheme];
+  if (!transport) {
+    return { kind: 'invalid', text, problem: 'forward speaks only dns://, tls:// and https://' };
   }
-  const defaultPort = transport === 'tls' ? 853 : 53;
-  const hostPort = splitHostPort(rest, defaultPort);
+  const rest = scheme === undefined ? text : text.slice(scheme.length + 3);
+  // DNS over HTTPS may name a path; the host and port come before it.
+  const authority = transport === 'https' ? rest.replace(/\/.*$/, '') : rest;
+  const hostPort = splitHostPort(authority, defaultPorts[transport]);
   if (hostPort) return { kind: 'address', text, transport, ...hostPort };
-  if (text === rest && (rest.startsWith('/') || rest.startsWith('.'))) {
+  if (scheme === undefined && (rest.startsWith('/') || rest.startsWith('.'))) {
     return { kind: 'file', text, path: rest };
   }
-  return { kind: 'invalid', text, problem: 'not an IP address, IP:port or resolv.conf path' };
+  const named =
+    /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)\.?(?::(\d+))?$/i.exec(
+      authority,
+    );
+  const port = named?.[5] === undefined ? defaultPorts[transport] : Number(named[5]);
+  if (named?.[1] && /[a-z]/i.test(named[1]) && validPort(port)) {
+    return { kind: 'hostname', text, transport, host: named[1].toLowerCase(), port };
+  }
+  return {
+    kind: 'invalid',
+    text,
+    problem: 'not an IP address, IP:port, host name or resolv.conf path',
+  };
 }
+
+const schemes: Readonly<Record<string, ForwardTransport>> = {
+  dns: 'dns',
+  tls: 'tls',
+  https: 'https',
+};
+const defaultPorts: Readonly<Record<ForwardTransport, number>> = { dns: 53, tls: 853, https: 443 };
 
 /** Splits `IP`, `IP:port`, `[IPv6]:port` or a bare IPv6 address; undefined if not an IP. */
 export function splitHostPort(

@@ -94,43 +94,6 @@ export const oncePerBlock = new Set([
   'view',
 ]);
 
-/** Plugins CoreDNS no longer ships, with what replaced them. */
-export const removedPlugins: Record<string, string> = {
-  proxy: 'removed in CoreDNS 1.5; use forward',
-  federation: 'removed in CoreDNS 1.7',
-  reverse: 'removed in CoreDNS 1.2; use template or a reverse zone key',
-  startup: 'removed in CoreDNS 1.1; use on',
-  shutdown: 'removed in CoreDNS 1.1; use on',
-  httpproxy: 'removed in CoreDNS 005; use forward',
-};
-
-/** Options that plugins dropped or ignore, by plugin. */
-export const removedOptions: Record<string, Record<string, string>> = {
-  kubernetes: {
-    upstream: 'ignored since CoreDNS 1.5 and removed in 1.7',
-    resyncperiod: 'removed in CoreDNS 1.7',
-    cidrs: 'removed; use reverse zones in the server block key',
-    federation: 'removed; federation is gone',
-    autopath: 'moved to the autopath plugin',
-    transfer: 'moved to the transfer plugin',
-  },
-  file: {
-    upstream: 'ignored since CoreDNS 1.5',
-    no_reload: 'removed; use reload 0',
-    transfer: 'moved to the transfer plugin',
-  },
-  auto: {
-    upstream: 'ignored since CoreDNS 1.5',
-    timeout: 'removed; use reload',
-    no_reload: 'removed; use reload 0',
-    transfer: 'moved to the transfer plugin',
-  },
-  etcd: { upstream: 'ignored since CoreDNS 1.5' },
-  template: { upstream: 'ignored since CoreDNS 1.5' },
-  secondary: { upstream: 'ignored since CoreDNS 1.5' },
-  route53: { upstream: 'ignored since CoreDNS 1.5' },
-};
-
 /** Plugins that can answer a query themselves (and so end the chain) for names in their zones. */
 export const answeringPlugins = new Set([
   'template',

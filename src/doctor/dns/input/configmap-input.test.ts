@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DoctorError } from '../../doctor-errors.ts';
-import { looksLikeKubernetesObject, readConfigMaps } from './configmap-input.ts';
+import { looksLikeKubernetesObject, readKubernetesObjects } from './configmap-input.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../../test/fixtures/corefiles/${name}`, import.meta.url), 'utf8');
 
-describe('readConfigMaps', () => {
+describe('readKubernetesObjects', () => {
   it('takes the Corefile out of kubectl YAML and knows where it sits', () => {
     const text = fixture('kubeadm-configmap.yaml');
-    const { corefiles } = readConfigMaps(text, 'cm.yaml');
+    const { corefiles } = readKubernetesObjects(text, 'cm.yaml');
     assert.equal(corefiles.length, 1);
     const [corefile] = corefiles;
     assert.equal(corefile?.configMap, 'kube-system/coredns');
@@ -21,14 +21,14 @@ describe('readConfigMaps', () => {
   });
 
   it('reads a List and several documents, keeping other keys as import files', () => {
-    const list = readConfigMaps(fixture('k3s-coredns.yaml'), 'k3s.yaml');
+    const list = readKubernetesObjects(fixture('k3s-coredns.yaml'), 'k3s.yaml');
     assert.equal(list.corefiles.length, 1);
-    assert.deepEqual([...list.dataFiles.keys()].sort(), [
+    assert.deepEqual(list.dataFiles.map((f) => f.key).sort(), [
       'NodeHosts',
       'corp.server',
       'log.override',
     ]);
-    const two = readConfigMaps(
+    const two = readKubernetesObjects(
       `${fixture('incident-nodelocal.yaml')}---\n${fixture('incident-coredns.yaml')}`,
       'both.yaml',
     );
@@ -46,25 +46,69 @@ describe('readConfigMaps', () => {
       data: { Corefile: '.:53 {\n  whoami\n}\n' },
     });
     assert.ok(looksLikeKubernetesObject(json));
-    const [corefile] = readConfigMaps(json, 'cm.json').corefiles;
+    const [corefile] = readKubernetesObjects(json, 'cm.json').corefiles;
     assert.deepEqual([corefile?.located, corefile?.lineOffset], [false, 0]);
   });
 
-  it('fails clearly on a ConfigMap without a Corefile, on non-ConfigMaps and on broken YAML', () => {
+  it('keeps the keys of a ConfigMap without a Corefile as import files', () => {
+    const { corefiles, dataFiles } = readKubernetesObjects(
+      fixture('no-corefile-configmap.yaml'),
+      'cm.yaml',
+    );
+    assert.equal(corefiles.length, 0);
+    assert.deepEqual(
+      dataFiles.map((f) => [f.configMap, f.key, f.lineOffset, f.located]),
+      [['kube-system/coredns', 'Corefil', 7, true]],
+    );
+  });
+
+  it('reads each document on its own: a broken one without a Corefile is skipped, not fatal', () => {
+    const stream = [
+      'kind: ConfigMap',
+      'metadata: {name: coredns, namespace: kube-system}',
+      'data:',
+      '  Corefile: |',
+      '    .:53 {',
+      '        whoami',
+      '    }',
+      '---',
+      'kind: Deployment',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - image: registry.k8s.io/coredns/coredns:v1.9.3',
+      '      volumes: []',
+      '      volumes: []',
+      '',
+    ].join('\n');
+    const objects = readKubernetesObjects(stream, 'all.yaml');
+    assert.deepEqual(
+      objects.corefiles.map((c) => [c.configMap, c.lineOffset, c.located]),
+      [['kube-system/coredns', 4, true]],
+    );
+    assert.equal(objects.skipped.length, 1);
+    assert.equal(objects.skipped[0]?.line, 9);
+    assert.match(objects.skipped[0]?.problem ?? '', /duplicated mapping key/);
+    // Read leniently, the way the API server keeps the last duplicate, for the image.
+    assert.deepEqual(objects.images, ['registry.k8s.io/coredns/coredns:v1.9.3']);
+  });
+
+  it('fails clearly on a broken document that holds a Corefile, and on no ConfigMap at all', () => {
     const expectError = (text: string, message: RegExp) =>
       assert.throws(
-        () => readConfigMaps(text, 'cm.yaml'),
+        () => readKubernetesObjects(text, 'cm.yaml'),
         (error: unknown) =>
           error instanceof DoctorError &&
           error.code === 'BALLAST_DOCTOR_CONFIGMAP_INVALID' &&
           message.test(error.message),
       );
-    expectError(
-      fixture('no-corefile-configmap.yaml'),
-      /no ConfigMap has a Corefile key.*kube-system\/coredns \(keys: Corefil\)/,
-    );
     expectError('kind: Deployment\nmetadata: {name: x}\n', /holds no ConfigMap/);
-    expectError('kind: ConfigMap\ndata: [\n', /not valid YAML/);
+    expectError('kind: ConfigMap\ndata: [\n', /holds no ConfigMap/);
+    expectError(
+      'kind: ConfigMap\ndata:\n  Corefile: |\n    .:53 {}\n  Corefile: x\n',
+      /not valid YAML: duplicated mapping key.*document from line 1/,
+    );
   });
 
   it('tells Kubernetes objects from Corefiles', () => {

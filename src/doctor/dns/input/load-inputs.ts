@@ -1,27 +1,42 @@
 import { resolve } from 'node:path';
-import { usageError } from '../../doctor-errors.ts';
+import { DoctorError, usageError } from '../../doctor-errors.ts';
+import { type Finding, finding } from '../../findings.ts';
 import { readTextFile, type TextInput } from '../../input/read-input.ts';
 import type { Environment } from '../corefile/corefile-env.ts';
-import { createFileImportSource } from '../corefile/corefile-import.ts';
+import {
+  createFileImportSource,
+  type PodFile,
+  podPathPrefix,
+} from '../corefile/corefile-import.ts';
 import { parseCorefile } from '../corefile/corefile-parser.ts';
-import type { LoadedCorefile } from '../corefile/corefile-roles.ts';
-import { type CorefileRole, detectRole } from '../corefile/corefile-roles.ts';
+import { type CorefileRole, detectRole, type LoadedCorefile } from '../corefile/corefile-roles.ts';
 import { parseResolvConf, type ResolvConf } from '../resolv/resolv-conf.ts';
-import { looksLikeKubernetesObject, readConfigMaps } from './configmap-input.ts';
+import {
+  type EmbeddedText,
+  looksLikeKubernetesObject,
+  readKubernetesObjects,
+} from './configmap-input.ts';
 
 export interface InputSummary {
   label: string;
-  kind: 'corefile' | 'resolv.conf';
+  kind: 'corefile' | 'import-files' | 'resolv.conf';
   role?: CorefileRole;
   configMap?: string;
   serverBlocks?: number;
   imported?: string[];
+  /** For a ConfigMap of import files: its keys, and the Corefiles that import them. */
+  files?: string[];
+  importedBy?: string[];
 }
 
 export interface DnsInputs {
   corefiles: LoadedCorefile[];
   resolvConf?: ResolvConf;
   summaries: InputSummary[];
+  /** Images of Deployments and DaemonSets in the manifests, for the CoreDNS release. */
+  images: string[];
+  /** Notes about the inputs themselves (skipped documents, import files nobody imports). */
+  notes: Finding[];
 }
 
 export interface InputSources {
@@ -31,7 +46,23 @@ export interface InputSources {
   readStdin(): Promise<TextInput>;
 }
 
-/** Reads every --corefile (plain or ConfigMap YAML) and the --resolv-conf, then parses them. */
+interface PendingCorefile {
+  input: TextInput;
+  text: string;
+  label: string;
+  /** Where the Corefile lives: its file, or its path in the CoreDNS pod. */
+  path: string;
+  lineOffset: number;
+  columnOffset: number;
+  configMap?: string;
+}
+
+/** Import files nobody imports are still linted when they are whole server blocks. */
+const serverBlockFile = /\.server$/;
+/** How coredns-custom ConfigMaps (AKS, k3s, RKE2) name their import files. */
+const importFile = /\.(server|override)$/;
+
+/** Reads every --corefile (plain or Kubernetes YAML) and the --resolv-conf, then parses them. */
 export async function loadDnsInputs(
   corefilePaths: readonly string[],
   resolvConfPath: string | undefined,
@@ -46,48 +77,81 @@ export async function loadDnsInputs(
       ? { ...(await sources.readStdin()), path: resolve(sources.cwd, 'stdin') }
       : readTextFile(resolve(sources.cwd, path), path);
 
-  const texts: TextInput[] = [];
-  for (const path of corefilePaths) texts.push(await read(path));
-  const virtualFiles = new Map<string, string>();
-  const pending: Array<{
-    input: TextInput;
-    text: string;
-    label: string;
-    lineOffset: number;
-    columnOffset: number;
-    configMap?: string;
-  }> = [];
-  for (const input of texts) {
+  const pending: PendingCorefile[] = [];
+  const podFiles = new Map<string, PodFile & { configMap: string; input: TextInput }>();
+  const importOnly = new Map<string, string>();
+  const images: string[] = [];
+  const notes: Finding[] = [];
+  for (const path of corefilePaths) {
+    const input = await read(path);
     if (!looksLikeKubernetesObject(input.text)) {
-      pending.push({ input, text: input.text, label: input.label, lineOffset: 0, columnOffset: 0 });
-      continue;
-    }
-    const configMaps = readConfigMaps(input.text, input.label);
-    for (const [key, value] of configMaps.dataFiles) virtualFiles.set(key, value);
-    for (const embedded of configMaps.corefiles) {
       pending.push({
         input,
-        text: embedded.text,
-        label: embedded.located ? input.label : `${input.label} (ConfigMap ${embedded.configMap})`,
-        lineOffset: embedded.lineOffset,
-        columnOffset: embedded.columnOffset,
-        configMap: embedded.configMap,
+        text: input.text,
+        label: input.label,
+        path: input.path ?? input.label,
+        lineOffset: 0,
+        columnOffset: 0,
+      });
+      continue;
+    }
+    const objects = readKubernetesObjects(input.text, input.label);
+    images.push(...objects.images);
+    for (const skip of objects.skipped) {
+      notes.push(
+        finding(
+          'input-document-skipped',
+          `the YAML document at line ${skip.line} is ${skip.problem}; it holds no Corefile, so only what a lenient reading gives (images) is used`,
+          { file: input.label, line: skip.line, column: 1 },
+        ),
+      );
+    }
+    const label = (text: EmbeddedText) =>
+      text.located ? input.label : `${input.label} (ConfigMap ${text.configMap}, key ${text.key})`;
+    for (const file of objects.dataFiles) {
+      podFiles.set(`${podPathPrefix}${file.configMap}/${file.key}`, {
+        name: file.key,
+        text: file.text,
+        label: label(file),
+        lineOffset: file.lineOffset,
+        columnOffset: file.columnOffset,
+        configMap: file.configMap,
+        input,
+      });
+      importOnly.set(file.configMap, input.label);
+    }
+    for (const corefile of objects.corefiles) {
+      importOnly.delete(corefile.configMap);
+      pending.push({
+        input,
+        text: corefile.text,
+        label: label(corefile),
+        path: `${podPathPrefix}${corefile.configMap}/Corefile`,
+        lineOffset: corefile.lineOffset,
+        columnOffset: corefile.columnOffset,
+        configMap: corefile.configMap,
       });
     }
   }
-  const imports = createFileImportSource({ virtualFiles, cwd: sources.cwd });
-  const corefiles: LoadedCorefile[] = pending.map((p) => {
+  const imports = createFileImportSource({ podFiles, cwd: sources.cwd });
+  const importedBy = new Map<string, string[]>();
+  const parse = (p: PendingCorefile): LoadedCorefile => {
     const corefile = parseCorefile(p.text, {
       label: p.label,
-      path: p.input.path,
+      path: p.path,
       env: sources.env,
       imports,
       lineOffset: p.lineOffset,
       columnOffset: p.columnOffset,
       configMap: p.configMap,
     });
+    for (const name of corefile.imported) {
+      const by = importedBy.get(name) ?? [];
+      importedBy.set(name, [...by, p.configMap ?? p.label]);
+    }
     return { corefile, role: detectRole(corefile) };
-  });
+  };
+  const corefiles = pending.map(parse);
   const summaries: InputSummary[] = corefiles.map(({ corefile, role }) => {
     const summary: InputSummary = {
       label: corefile.label,
@@ -99,11 +163,62 @@ export async function loadDnsInputs(
     if (corefile.configMap) summary.configMap = corefile.configMap;
     return summary;
   });
+  for (const [configMap, inputLabel] of importOnly) {
+    const files = [...podFiles.entries()].filter(([, f]) => f.configMap === configMap);
+    const names = files.map(([path]) => path.slice(podPathPrefix.length));
+    const by = [...new Set(names.flatMap((n) => importedBy.get(n) ?? []))];
+    // Other ConfigMaps of a manifest (an autoscaler's, say) are no business of CoreDNS.
+    if (by.length === 0 && !files.some(([, f]) => importFile.test(f.name))) continue;
+    summaries.push({
+      label: inputLabel,
+      kind: 'import-files',
+      configMap,
+      files: files.map(([, f]) => f.name),
+      importedBy: by,
+    });
+    if (by.length > 0) continue;
+    notes.push(
+      finding(
+        'import-files-unused',
+        `ConfigMap ${configMap} holds import files (${files.map(([, f]) => f.name).join(', ')}) that no Corefile given imports; give the CoreDNS ConfigMap too, to judge them in place${files.some(([, f]) => serverBlockFile.test(f.name)) ? ' (its *.server files are checked on their own)' : ''}`,
+        { file: inputLabel, line: (files[0]?.[1].lineOffset ?? 0) || 1, column: 1 },
+      ),
+    );
+    for (const [path, file] of files) {
+      if (!serverBlockFile.test(file.name)) continue;
+      corefiles.push(
+        parse({
+          input: file.input,
+          text: file.text,
+          label: file.label,
+          path,
+          lineOffset: file.lineOffset ?? 0,
+          columnOffset: file.columnOffset ?? 0,
+          configMap,
+        }),
+      );
+    }
+  }
   let resolvConf: ResolvConf | undefined;
   if (resolvConfPath) {
     const input = await read(resolvConfPath);
     resolvConf = parseResolvConf(input.text, input.label);
     summaries.push({ label: input.label, kind: 'resolv.conf' });
   }
-  return { corefiles, resolvConf, summaries };
+  if (corefilePaths.length > 0 && corefiles.length === 0 && !resolvConf) {
+    const keys = [...importOnly.keys()].map(
+      (c) =>
+        `${c} (keys: ${
+          [...podFiles.values()]
+            .filter((f) => f.configMap === c)
+            .map((f) => f.name)
+            .join(', ') || 'none'
+        })`,
+    );
+    throw new DoctorError('BALLAST_DOCTOR_CONFIGMAP_INVALID', {
+      file: corefilePaths.join(', '),
+      problem: `no ConfigMap has a Corefile key in data, and none holds *.server import files: ${keys.join('; ')}`,
+    });
+  }
+  return { corefiles, resolvConf, summaries, images, notes };
 }

@@ -8,6 +8,8 @@ export interface CorefileContext {
   role: CorefileRole;
   clusterDns?: ClusterDnsAddress;
   clusterDomain: string;
+  /** The CoreDNS release the Corefile is judged against (`1.11.3`). */
+  corednsVersion: string;
 }
 
 export interface RuleHit {

@@ -1,15 +1,13 @@
 import type { SourcePosition } from '../../findings.ts';
 import { describeKeys } from '../corefile/corefile-model.ts';
 import { bindAddresses } from '../corefile/forward-config.ts';
-import {
-  isBuiltinPlugin,
-  oncePerBlock,
-  removedOptions,
-  removedPlugins,
-} from '../corefile/plugin-catalogue.ts';
+import { oncePerBlock } from '../corefile/plugin-catalogue.ts';
 import { type CorefileRule, eachBlock, type RuleHit, where } from './lint-rule-kit.ts';
 
-/** Rules about server blocks, plugins and placeholders (forward rules are in lint-rules-forward.ts). */
+/**
+ * Rules about server blocks, plugins and placeholders. Forward rules are in lint-rules-forward.ts,
+ * what a CoreDNS release accepts in lint-rules-version.ts.
+ */
 /** Placeholders node-cache substitutes itself when it starts. */
 const runtimePlaceholders = new Set(['__PILLAR__CLUSTER__DNS__', '__PILLAR__UPSTREAM__SERVERS__']);
 
@@ -85,46 +83,6 @@ export const corefileRules: CorefileRule[] = [
           .map((k) => ({
             message: `server block key ${k.text}: ${k.problem}`,
             position: k.position,
-          })),
-      ),
-  },
-  {
-    id: 'plugin-removed',
-    check: (ctx) =>
-      eachBlock(ctx, (block) =>
-        block.directives
-          .filter((d) => d.name in removedPlugins)
-          .map((d) => ({
-            message: `plugin ${d.name} is ${removedPlugins[d.name]}`,
-            position: d.position,
-          })),
-      ),
-  },
-  {
-    id: 'option-removed',
-    check: (ctx) =>
-      eachBlock(ctx, (block) =>
-        block.directives.flatMap((d) => {
-          const options = removedOptions[d.name];
-          if (!options) return [];
-          return (d.block ?? [])
-            .filter((o) => o.name in options)
-            .map((o) => ({
-              message: `${d.name} option ${o.name} is ${options[o.name]}`,
-              position: o.position,
-            }));
-        }),
-      ),
-  },
-  {
-    id: 'plugin-unknown',
-    check: (ctx) =>
-      eachBlock(ctx, (block) =>
-        block.directives
-          .filter((d) => !isBuiltinPlugin(d.name) && !(d.name in removedPlugins))
-          .map((d) => ({
-            message: `${d.name} is not a built-in CoreDNS plugin; stock CoreDNS refuses the Corefile ("Unknown directive")`,
-            position: d.position,
           })),
       ),
   },

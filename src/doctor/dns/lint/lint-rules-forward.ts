@@ -1,7 +1,34 @@
+import { atLeast, forwardTargetSince } from '../corefile/coredns-versions.ts';
 import { describeKeys } from '../corefile/corefile-model.ts';
-import { blockZones, isClusterZone, matchesClusterDns } from '../corefile/corefile-roles.ts';
-import { bindAddresses, forwardsOf, inZone, targetAddress } from '../corefile/forward-config.ts';
+import {
+  blockZones,
+  type ClusterDnsAddress,
+  isClusterZone,
+  matchesClusterDns,
+} from '../corefile/corefile-roles.ts';
+import {
+  bindAddresses,
+  type ForwardTarget,
+  forwardsOf,
+  inZone,
+  targetAddress,
+} from '../corefile/forward-config.ts';
+import { rewriteNameRule } from '../corefile/rewrite-name.ts';
+import { normaliseZone } from '../corefile/server-key.ts';
 import { type CorefileRule, eachBlock, where } from './lint-rule-kit.ts';
+
+/** Why this CoreDNS release refuses a target, if it does. */
+function targetProblem(target: ForwardTarget, version: string): string | undefined {
+  if (target.kind === 'invalid') return target.problem;
+  if (target.kind !== 'address' && target.kind !== 'hostname') return undefined;
+  if (target.transport === 'https' && !atLeast(version, forwardTargetSince.https)) {
+    return `DNS over HTTPS arrived in CoreDNS ${forwardTargetSince.https}; ${version} refuses it`;
+  }
+  if (target.kind === 'hostname' && !atLeast(version, forwardTargetSince.hostname)) {
+    return `host names as targets arrived in CoreDNS ${forwardTargetSince.hostname}; ${version} accepts only IP addresses and files`;
+  }
+  return undefined;
+}
 
 /** Rules about `forward`: where queries leave a server, and whether they can come back. */
 export const forwardRules: CorefileRule[] = [
@@ -24,15 +51,20 @@ export const forwardRules: CorefileRule[] = [
       id,
       check: (ctx) =>
         eachBlock(ctx, (block) => {
-          const guarded = block.directives.some((d) => d.name === 'loop');
+          // resolv.conf has no port: a node's resolver asks port 53 only, so a block listening
+          // elsewhere (OpenShift: 5353) cannot be looped into by it.
+          const reachable = block.keys.some((k) => k.port === 53);
+          const guarded = block.directives.some((d) => d.name === 'loop') || !reachable;
           if (guarded !== (id === 'forward-resolv-conf')) return [];
           return forwardsOf(block).flatMap((f) =>
             f.targets
               .filter((t) => t.kind === 'file')
               .map(() => ({
-                message: guarded
-                  ? `forward ${f.from} ${f.targets.map((t) => t.text).join(' ')} sends queries to whatever the node's resolv.conf names; if that is a loopback resolver the loop plugin stops CoreDNS`
-                  : `forward ${f.from} to a resolv.conf file without the loop plugin: if the node's resolv.conf points back at this server, queries loop until they time out`,
+                message: !reachable
+                  ? `forward ${f.from} ${f.targets.map((t) => t.text).join(' ')} sends queries to whatever the node's resolv.conf names; this block listens on port ${block.keys[0]?.port}, which a resolver reading resolv.conf never asks, so it cannot loop back here`
+                  : guarded
+                    ? `forward ${f.from} ${f.targets.map((t) => t.text).join(' ')} sends queries to whatever the node's resolv.conf names; if that is a loopback resolver the loop plugin stops CoreDNS`
+                    : `forward ${f.from} to a resolv.conf file without the loop plugin: if the node's resolv.conf points back at this server, queries loop until they time out`,
                 position: f.directive.position,
               })),
           );
@@ -80,16 +112,17 @@ export const forwardRules: CorefileRule[] = [
           ...(f.targets.length === 0
             ? [{ message: `forward ${f.from} has no target`, position: f.directive.position }]
             : []),
-          ...f.targets.flatMap((t) =>
-            t.kind === 'invalid'
+          ...f.targets.flatMap((t) => {
+            const problem = targetProblem(t, ctx.corednsVersion);
+            return problem
               ? [
                   {
-                    message: `forward target "${t.text}": ${t.problem}`,
+                    message: `forward target "${t.text}": ${problem}`,
                     position: f.directive.position,
                   },
                 ]
-              : [],
-          ),
+              : [];
+          }),
         ]),
       ),
   },
@@ -122,6 +155,9 @@ export const forwardRules: CorefileRule[] = [
       if (ctx.role !== 'nodelocal' || !clusterDns) return [];
       return eachBlock(ctx, (block) => {
         if (!blockZones(block).some((z) => isClusterZone(z, ctx.clusterDomain))) return [];
+        // In kube-proxy iptables mode NodeLocal binds the cluster DNS IP itself and must
+        // forward to the kube-dns-upstream Service instead: anything else would loop.
+        if (bindAddresses(block).includes(clusterDns.host)) return [];
         return forwardsOf(block).flatMap((f) =>
           f.targets.flatMap((t) =>
             t.kind === 'address' && !matchesClusterDns(t.host, t.port, clusterDns)
@@ -157,4 +193,42 @@ export const forwardRules: CorefileRule[] = [
         }),
       ),
   },
+  {
+    id: 'rewrite-cluster-name-leaves',
+    check: (ctx) =>
+      eachBlock(ctx, (block) => {
+        // plugin/rewrite changes the name and the query goes on down the same block's
+        // plugins: it is not sent to the block that serves the new name.
+        const servesCluster = block.directives.some(
+          (d) =>
+            d.name === 'kubernetes' &&
+            (d.args.length > 0 ? d.args.map(normaliseZone) : blockZones(block)).some((z) =>
+              inZone(ctx.clusterDomain, z),
+            ),
+        );
+        if (servesCluster) return [];
+        return block.directives.flatMap((d) => {
+          if (d.name !== 'rewrite') return [];
+          const to = rewriteNameRule(d)?.at(-1);
+          if (!to) return [];
+          const target = normaliseZone(to.replace(/\{\d+\}/g, 'x'));
+          if (!inZone(target, ctx.clusterDomain)) return [];
+          const forward = forwardsOf(block).find((f) => inZone(target, f.from));
+          if (!forward?.targets.every((t) => leavesCluster(t, ctx.clusterDns))) return [];
+          return [
+            {
+              message: `rewrite (line ${d.position.line}) turns names into ${to.replace(/\.$/, '')}, but this block has no kubernetes plugin: the query goes on to forward ${forward.from} ${forward.targets.map((t) => t.text).join(' ')}, which does not know the cluster domain (NXDOMAIN)`,
+              position: d.position,
+            },
+          ];
+        });
+      }),
+  },
 ];
+
+/** True when a forward target is surely not the cluster DNS (a file, or another known address). */
+function leavesCluster(target: ForwardTarget, clusterDns: ClusterDnsAddress | undefined): boolean {
+  if (target.kind === 'file') return true;
+  if (target.kind !== 'address' || !clusterDns) return false;
+  return !matchesClusterDns(target.host, target.port, clusterDns);
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Finding } from '../../findings.ts';
+import { newestKnownVersion } from '../corefile/coredns-versions.ts';
 import { parseCorefile } from '../corefile/corefile-parser.ts';
 import { type ClusterDnsAddress, clusterDomainOf, detectRole } from '../corefile/corefile-roles.ts';
 import { loadDnsInputs } from '../input/load-inputs.ts';
@@ -16,7 +17,7 @@ async function lintFixture(file: string, clusterDns?: ClusterDnsAddress): Promis
   const inputs = await loadDnsInputs([file], undefined, { cwd, env: {}, readStdin: noStdin });
   const clusterDomain = clusterDomainOf(inputs.corefiles.map((c) => c.corefile));
   return inputs.corefiles.flatMap(({ corefile, role }) =>
-    lintCorefile({ corefile, role, clusterDns, clusterDomain }),
+    lintCorefile({ corefile, role, clusterDns, clusterDomain, corednsVersion: newestKnownVersion }),
   );
 }
 
@@ -24,13 +25,18 @@ const ids = (findings: readonly Finding[]) => findings.map((f) => f.rule).sort()
 const at = (findings: readonly Finding[], rule: string) =>
   findings.filter((f) => f.rule === rule).map((f) => `${f.position?.file}:${f.position?.line}`);
 
-function lintText(text: string, clusterDns?: ClusterDnsAddress): Finding[] {
+function lintText(
+  text: string,
+  clusterDns?: ClusterDnsAddress,
+  corednsVersion = newestKnownVersion,
+): Finding[] {
   const corefile = parseCorefile(text, { label: 'Corefile' });
   return lintCorefile({
     corefile,
     role: detectRole(corefile),
     clusterDns,
     clusterDomain: 'cluster.local.',
+    corednsVersion,
   });
 }
 
@@ -114,7 +120,10 @@ describe('Corefile lint rules one by one', () => {
     assert.deepEqual(ids(lintText(`.:53 {\n  cache\n  forward . ${many}\n}\n`)), [
       'forward-too-many-targets',
     ]);
-    assert.deepEqual(ids(lintText('.:53 {\n  cache\n  forward . dns.google 8.8.8.8\n}\n')), [
+    const hostName = '.:53 {\n  cache\n  forward . dns.google 8.8.8.8\n}\n';
+    assert.deepEqual(ids(lintText(hostName, undefined, '1.14.3')), ['forward-target-invalid']);
+    assert.deepEqual(ids(lintText(hostName)), []);
+    assert.deepEqual(ids(lintText('.:53 {\n  cache\n  forward . 8.8.8.8:99999\n}\n')), [
       'forward-target-invalid',
     ]);
     assert.deepEqual(ids(lintText('.:53 {\n  cache\n  froward . 8.8.8.8\n}\n')), [
@@ -131,6 +140,7 @@ describe('Corefile lint rules one by one', () => {
     const findings = lintCorefile({
       corefile: unset,
       role: 'other',
+      corednsVersion: newestKnownVersion,
       clusterDomain: 'cluster.local.',
     });
     assert.deepEqual(ids(findings), [

@@ -4,11 +4,12 @@ import type { CorefileContext } from './lint-rule-kit.ts';
 import { corefileRules } from './lint-rules-corefile.ts';
 import { forwardRules } from './lint-rules-forward.ts';
 import { type ResolvContext, resolvRules } from './lint-rules-resolv.ts';
+import { versionRules } from './lint-rules-version.ts';
 
 /** Runs every Corefile rule over one Corefile. */
 export function lintCorefile(context: CorefileContext): Finding[] {
   return dedupeFindings(
-    [...corefileRules, ...forwardRules].flatMap((rule) =>
+    [...corefileRules, ...versionRules, ...forwardRules].flatMap((rule) =>
       rule.check(context).map((hit) => finding(rule.id, hit.message, hit.position)),
     ),
   );

@@ -9,6 +9,7 @@ import {
   parseForward,
 } from '../corefile/forward-config.ts';
 import { pluginRank } from '../corefile/plugin-catalogue.ts';
+import { applyRewrite, safeRegExp } from '../corefile/rewrite-name.ts';
 import { normaliseZone } from '../corefile/server-key.ts';
 import { judgeKubernetesName } from './kubernetes-names.ts';
 
@@ -218,41 +219,6 @@ function decide(
       return answer('answer', `${directive.name} answers every query`);
     default:
       return undefined;
-  }
-}
-
-/** Applies `rewrite [continue|stop] name [exact|prefix|suffix|substring|regex] FROM TO`. */
-export function applyRewrite(directive: Directive, name: string): string | undefined {
-  const args =
-    directive.args[0] === 'continue' || directive.args[0] === 'stop'
-      ? directive.args.slice(1)
-      : directive.args;
-  if (args[0] !== 'name') return undefined;
-  const modes = ['exact', 'prefix', 'suffix', 'substring', 'regex'];
-  const mode = modes.includes(args[1] ?? '') ? (args[1] as string) : 'exact';
-  const [from, to] = modes.includes(args[1] ?? '') ? args.slice(2) : args.slice(1);
-  if (from === undefined || to === undefined) return undefined;
-  const bare = name.replace(/\.$/, '');
-  const f = from.replace(/\.$/, '').toLowerCase();
-  const t = to.replace(/\.$/, '');
-  let result: string | undefined;
-  if (mode === 'exact' && bare === f) result = t;
-  if (mode === 'prefix' && bare.startsWith(f)) result = t + bare.slice(f.length);
-  if (mode === 'suffix' && bare.endsWith(f)) result = bare.slice(0, bare.length - f.length) + t;
-  if (mode === 'substring' && bare.includes(f)) result = bare.replace(f, t);
-  if (mode === 'regex') {
-    const re = safeRegExp(from);
-    if (re?.test(name) || re?.test(bare))
-      result = bare.replace(re as RegExp, t.replace(/\{(\d+)\}/g, '$$$1'));
-  }
-  return result === undefined ? undefined : normaliseZone(result);
-}
-
-function safeRegExp(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(pattern);
-  } catch {
-    return undefined;
   }
 }
 
