@@ -116,7 +116,7 @@ describe('ballast doctor dns on real cluster layouts', () => {
     );
     assert.equal(folded.code, 2);
     assert.equal(folded.error?.code, 'BALLAST_DOCTOR_COREFILE_SYNTAX');
-    assert.match(folded.error?.message ?? '', /key corp\.server.*unexpected '}'/);
+    assert.match(folded.error?.message ?? '', /key corp\.server.*unexpected '}'.*without `\|`/);
   });
 
   it('accepts coredns-custom given alone, says nobody imports it and checks its server blocks', async (t) => {

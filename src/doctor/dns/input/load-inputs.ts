@@ -3,19 +3,11 @@ import { DoctorError, usageError } from '../../doctor-errors.ts';
 import { type Finding, finding } from '../../findings.ts';
 import { readTextFile, type TextInput } from '../../input/read-input.ts';
 import type { Environment } from '../corefile/corefile-env.ts';
-import {
-  createFileImportSource,
-  type PodFile,
-  podPathPrefix,
-} from '../corefile/corefile-import.ts';
+import { createFileImportSource, podPathPrefix } from '../corefile/corefile-import.ts';
 import { parseCorefile } from '../corefile/corefile-parser.ts';
 import { type CorefileRole, detectRole, type LoadedCorefile } from '../corefile/corefile-roles.ts';
 import { parseResolvConf, type ResolvConf } from '../resolv/resolv-conf.ts';
-import {
-  type EmbeddedText,
-  looksLikeKubernetesObject,
-  readKubernetesObjects,
-} from './configmap-input.ts';
+import { collectCorefiles, type PendingCorefile, withFoldingHint } from './collect-corefiles.ts';
 
 export interface InputSummary {
   label: string;
@@ -46,17 +38,6 @@ export interface InputSources {
   readStdin(): Promise<TextInput>;
 }
 
-interface PendingCorefile {
-  input: TextInput;
-  text: string;
-  label: string;
-  /** Where the Corefile lives: its file, or its path in the CoreDNS pod. */
-  path: string;
-  lineOffset: number;
-  columnOffset: number;
-  configMap?: string;
-}
-
 /** Import files nobody imports are still linted when they are whole server blocks. */
 const serverBlockFile = /\.server$/;
 /** How coredns-custom ConfigMaps (AKS, k3s, RKE2) name their import files. */
@@ -77,74 +58,23 @@ export async function loadDnsInputs(
       ? { ...(await sources.readStdin()), path: resolve(sources.cwd, 'stdin') }
       : readTextFile(resolve(sources.cwd, path), path);
 
-  const pending: PendingCorefile[] = [];
-  const podFiles = new Map<string, PodFile & { configMap: string; input: TextInput }>();
-  const importOnly = new Map<string, string>();
-  const images: string[] = [];
-  const notes: Finding[] = [];
-  for (const path of corefilePaths) {
-    const input = await read(path);
-    if (!looksLikeKubernetesObject(input.text)) {
-      pending.push({
-        input,
-        text: input.text,
-        label: input.label,
-        path: input.path ?? input.label,
-        lineOffset: 0,
-        columnOffset: 0,
-      });
-      continue;
-    }
-    const objects = readKubernetesObjects(input.text, input.label);
-    images.push(...objects.images);
-    for (const skip of objects.skipped) {
-      notes.push(
-        finding(
-          'input-document-skipped',
-          `the YAML document at line ${skip.line} is ${skip.problem}; it holds no Corefile, so only what a lenient reading gives (images) is used`,
-          { file: input.label, line: skip.line, column: 1 },
-        ),
-      );
-    }
-    const label = (text: EmbeddedText) =>
-      text.located ? input.label : `${input.label} (ConfigMap ${text.configMap}, key ${text.key})`;
-    for (const file of objects.dataFiles) {
-      podFiles.set(`${podPathPrefix}${file.configMap}/${file.key}`, {
-        name: file.key,
-        text: file.text,
-        label: label(file),
-        lineOffset: file.lineOffset,
-        columnOffset: file.columnOffset,
-        configMap: file.configMap,
-        input,
-      });
-      importOnly.set(file.configMap, input.label);
-    }
-    for (const corefile of objects.corefiles) {
-      importOnly.delete(corefile.configMap);
-      pending.push({
-        input,
-        text: corefile.text,
-        label: label(corefile),
-        path: `${podPathPrefix}${corefile.configMap}/Corefile`,
-        lineOffset: corefile.lineOffset,
-        columnOffset: corefile.columnOffset,
-        configMap: corefile.configMap,
-      });
-    }
-  }
+  const texts: TextInput[] = [];
+  for (const path of corefilePaths) texts.push(await read(path));
+  const { pending, podFiles, importOnly, images, notes } = collectCorefiles(texts);
   const imports = createFileImportSource({ podFiles, cwd: sources.cwd });
   const importedBy = new Map<string, string[]>();
   const parse = (p: PendingCorefile): LoadedCorefile => {
-    const corefile = parseCorefile(p.text, {
-      label: p.label,
-      path: p.path,
-      env: sources.env,
-      imports,
-      lineOffset: p.lineOffset,
-      columnOffset: p.columnOffset,
-      configMap: p.configMap,
-    });
+    const corefile = withFoldingHint(podFiles, () =>
+      parseCorefile(p.text, {
+        label: p.label,
+        path: p.path,
+        env: sources.env,
+        imports,
+        lineOffset: p.lineOffset,
+        columnOffset: p.columnOffset,
+        configMap: p.configMap,
+      }),
+    );
     for (const name of corefile.imported) {
       const by = importedBy.get(name) ?? [];
       importedBy.set(name, [...by, p.configMap ?? p.label]);
