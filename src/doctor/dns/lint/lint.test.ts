@@ -9,6 +9,7 @@ import { loadDnsInputs } from '../input/load-inputs.ts';
 import { parseResolvConf } from '../resolv/resolv-conf.ts';
 import { traceName } from '../trace/trace.ts';
 import { lintCorefile, lintResolvConf } from './lint.ts';
+import { lintText } from './lint-test-kit.ts';
 
 const cwd = fileURLToPath(new URL('../../../../test/fixtures/corefiles/', import.meta.url));
 const noStdin = () => Promise.reject(new Error('no stdin in this test'));
@@ -24,21 +25,6 @@ async function lintFixture(file: string, clusterDns?: ClusterDnsAddress): Promis
 const ids = (findings: readonly Finding[]) => findings.map((f) => f.rule).sort();
 const at = (findings: readonly Finding[], rule: string) =>
   findings.filter((f) => f.rule === rule).map((f) => `${f.position?.file}:${f.position?.line}`);
-
-function lintText(
-  text: string,
-  clusterDns?: ClusterDnsAddress,
-  corednsVersion = newestKnownVersion,
-): Finding[] {
-  const corefile = parseCorefile(text, { label: 'Corefile' });
-  return lintCorefile({
-    corefile,
-    role: detectRole(corefile),
-    clusterDns,
-    clusterDomain: 'cluster.local.',
-    corednsVersion,
-  });
-}
 
 describe('Corefile lint rules on the corpus', () => {
   it('finds nothing but a note in the kubeadm default, plain or as a ConfigMap', async () => {
