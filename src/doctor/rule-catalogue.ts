@@ -43,7 +43,7 @@ export const ruleCatalogue = {
   },
   'plugin-value-refused': {
     severity: 'error',
-    fix: 'Use a value the plugin accepts (a cache TTL is at least 1 second).',
+    fix: 'Use a value the plugin accepts (a cache TTL of at least 1 second; rewrite stop name FROM TO).',
   },
   'forward-without-cache': {
     severity: 'warning',

@@ -22,10 +22,12 @@ export function renderDnsText(report: DnsReport, style: TextStyle): string {
           ? ''
           : `${input.serverBlocks} server block${input.serverBlocks === 1 ? '' : 's'}`,
         input.imported && input.imported.length > 0 ? `imports ${input.imported.join(', ')}` : '',
+        input.importedBy ? `imported by ${input.importedBy.join(', ') || 'no Corefile given'}` : '',
       ]),
     ),
   );
-  lines.push(`  cluster domain ${report.clusterDomain}`, '');
+  lines.push(`  cluster domain ${report.clusterDomain}`);
+  lines.push(`  judged against CoreDNS ${report.coredns.version} (${report.coredns.from})`, '');
   for (const trace of report.traces) lines.push(...renderTrace(trace, style), '');
   if (report.live) {
     lines.push(style.bold(`Live (${report.live.queriesSent} queries sent)`));

@@ -15,7 +15,8 @@ export function rewriteNameRule(directive: Directive): string[] | undefined {
   return inline.length === 0 && line ? line.args : undefined;
 }
 
-const nameMatchTypes = ['exact', 'prefix', 'suffix', 'substring', 'regex'];
+/** The match types of a name rule; plugin/rewrite refuses any other. */
+export const nameMatchTypes = ['exact', 'prefix', 'suffix', 'substring', 'regex'];
 
 /** Applies a rewrite's `name` rule to `name`, with the match types of plugin/rewrite. */
 export function applyRewrite(directive: Directive, name: string): string | undefined {

@@ -99,4 +99,25 @@ describe('layouts that work as designed', () => {
       'forward-resolv-conf:6:info',
     ]);
   });
+
+  it('finds a CoreDNS stub zone that forwards to the cluster DNS Service, i.e. to itself', () => {
+    const corefile = (extra: string) =>
+      `mydomain.tld:53 {\n  cache 30\n${extra}  forward . 10.233.0.3\n}\n.:53 {\n  kubernetes cluster.local\n  cache 30\n  forward . 8.8.8.8 8.8.4.4\n}\n`;
+    const clusterDns = { host: '10.233.0.3' };
+    assert.deepEqual(hits(lint(corefile(''), undefined, clusterDns)), [
+      'forward-self-loop:3:error',
+    ]);
+    const rewritten = '  rewrite name exact www.mydomain.tld web.default.svc.cluster.local\n';
+    assert.deepEqual(hits(lint(corefile(rewritten), undefined, clusterDns)), []);
+    // A rewrite for another zone leaves mydomain.tld looping.
+    const elsewhere = '  rewrite stop name website.tld website.namespace.svc.cluster.local\n';
+    assert.deepEqual(hits(lint(corefile(elsewhere), undefined, clusterDns)), [
+      'forward-self-loop:4:error',
+    ]);
+    // kubespray's documented order, `name stop`, makes plugin/rewrite read stop as a match type.
+    const refused = '  rewrite name stop website.tld website.namespace.svc.cluster.local\n';
+    assert.deepEqual(hits(lint(corefile(refused), undefined, clusterDns)), [
+      'plugin-value-refused:3:error',
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { atLeast, forwardTargetSince } from '../corefile/coredns-versions.ts';
-import { describeKeys } from '../corefile/corefile-model.ts';
+import { type Directive, describeKeys } from '../corefile/corefile-model.ts';
 import {
   blockZones,
   type ClusterDnsAddress,
@@ -134,16 +134,25 @@ export const forwardRules: CorefileRule[] = [
         const ports = new Set(block.keys.map((k) => k.port));
         return forwardsOf(block).flatMap((f) =>
           f.targets.flatMap((t) => {
-            if (t.kind !== 'address' || !ports.has(t.port)) return [];
-            const own = binds.length === 0 ? /^(127\.|::1$)/.test(t.host) : binds.includes(t.host);
-            return own
-              ? [
-                  {
-                    message: `forward ${f.from} to ${targetAddress(t)}, an address this server block listens on: queries loop back to it`,
-                    position: f.directive.position,
-                  },
-                ]
-              : [];
+            if (t.kind !== 'address') return [];
+            const own =
+              ports.has(t.port) &&
+              (binds.length === 0 ? /^(127\.|::1$)/.test(t.host) : binds.includes(t.host));
+            // The cluster DNS Service leads back to this CoreDNS; unless a rewrite moved the
+            // name to another block, the query meets this forward again.
+            const viaService =
+              ctx.role === 'cluster-dns' &&
+              matchesClusterDns(t.host, t.port, ctx.clusterDns) &&
+              !block.directives.some((d) => mayRewriteInto(d, f.from, blockZones(block)));
+            if (!own && !viaService) return [];
+            return [
+              {
+                message: own
+                  ? `forward ${f.from} to ${targetAddress(t)}, an address this server block listens on: queries loop back to it`
+                  : `forward ${f.from} to ${targetAddress(t)}, the cluster DNS Service, which is this CoreDNS: queries come back to this block`,
+                position: f.directive.position,
+              },
+            ];
           }),
         );
       }),
@@ -231,4 +240,16 @@ function leavesCluster(target: ForwardTarget, clusterDns: ClusterDnsAddress | un
   if (target.kind === 'file') return true;
   if (target.kind !== 'address' || !clusterDns) return false;
   return !matchesClusterDns(target.host, target.port, clusterDns);
+}
+
+/** Could this rewrite move names the forward takes elsewhere? Only an exact rule can be ruled out. */
+function mayRewriteInto(directive: Directive, from: string, zones: readonly string[]): boolean {
+  if (directive.name !== 'rewrite') return false;
+  const rule = rewriteNameRule(directive);
+  if (!rule) return false;
+  const exact = rule.length === 2 || rule[0] === 'exact';
+  const name = rule.length === 2 ? rule[0] : rule[1];
+  if (!exact || name === undefined) return true;
+  const zone = from === '.' ? zones : [from];
+  return zone.some((z) => inZone(normaliseZone(name), z));
 }

@@ -1,5 +1,6 @@
 import { atLeast, optionLives, pluginStatus } from '../corefile/coredns-versions.ts';
 import type { Directive } from '../corefile/corefile-model.ts';
+import { nameMatchTypes, rewriteNameRule } from '../corefile/rewrite-name.ts';
 import { type CorefileRule, eachBlock, type RuleHit } from './lint-rule-kit.ts';
 
 /** Rules about what the chosen CoreDNS release loads: its plugins, their options and values. */
@@ -88,7 +89,11 @@ export const versionRules: CorefileRule[] = [
     id: 'plugin-value-refused',
     check: (ctx) =>
       eachBlock(ctx, (block) =>
-        block.directives.flatMap((d) => (d.name === 'cache' ? cacheProblems(d) : [])),
+        block.directives.flatMap((d) => {
+          if (d.name === 'cache') return cacheProblems(d);
+          if (d.name === 'rewrite') return rewriteProblems(d);
+          return [];
+        }),
       ),
   },
 ];
@@ -113,4 +118,26 @@ function cacheProblems(cache: Directive): RuleHit[] {
     }
   }
   return hits;
+}
+
+/**
+ * plugin/rewrite (name.go) reads `name FROM TO`, or `name TYPE FROM TO …` where TYPE must be a
+ * match type: `rewrite name stop A B` reads `stop` as the type and refuses to start.
+ */
+function rewriteProblems(rewrite: Directive): RuleHit[] {
+  const rule = rewriteNameRule(rewrite);
+  if (!rule) return [];
+  const problem =
+    rule.length < 2
+      ? 'a name rule needs FROM and TO'
+      : rule.length >= 3 && !nameMatchTypes.includes((rule[0] ?? '').toLowerCase())
+        ? `"${rule[0]}" is no match type (${nameMatchTypes.join(', ')})${rule[0] === 'stop' || rule[0] === 'continue' ? `; write rewrite ${rule[0]} name …` : ''}`
+        : undefined;
+  if (!problem) return [];
+  return [
+    {
+      message: `rewrite name rule: ${problem}; CoreDNS refuses to start`,
+      position: rewrite.position,
+    },
+  ];
 }
