@@ -21,8 +21,11 @@ export function renderDnsText(report: DnsReport, style: TextStyle): string {
         input.serverBlocks === undefined
           ? ''
           : `${input.serverBlocks} server block${input.serverBlocks === 1 ? '' : 's'}`,
-        input.imported && input.imported.length > 0 ? `imports ${input.imported.join(', ')}` : '',
-        input.importedBy ? `imported by ${input.importedBy.join(', ') || 'no Corefile given'}` : '',
+        input.importedBy
+          ? `imported by ${input.importedBy.join(', ') || 'no Corefile given'}`
+          : input.imported && input.imported.length > 0
+            ? `imports ${input.imported.join(', ')}`
+            : '',
       ]),
     ),
   );

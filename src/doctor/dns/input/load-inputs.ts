@@ -82,24 +82,14 @@ export async function loadDnsInputs(
     return { corefile, role: detectRole(corefile) };
   };
   const corefiles = pending.map(parse);
-  const summaries: InputSummary[] = corefiles.map(({ corefile, role }) => {
-    const summary: InputSummary = {
-      label: corefile.label,
-      kind: 'corefile',
-      role,
-      serverBlocks: corefile.blocks.length,
-      imported: corefile.imported,
-    };
-    if (corefile.configMap) summary.configMap = corefile.configMap;
-    return summary;
-  });
+  const importSummaries: InputSummary[] = [];
   for (const [configMap, inputLabel] of importOnly) {
     const files = [...podFiles.entries()].filter(([, f]) => f.configMap === configMap);
     const names = files.map(([path]) => path.slice(podPathPrefix.length));
     const by = [...new Set(names.flatMap((n) => importedBy.get(n) ?? []))];
     // Other ConfigMaps of a manifest (an autoscaler's, say) are no business of CoreDNS.
     if (by.length === 0 && !files.some(([, f]) => importFile.test(f.name))) continue;
-    summaries.push({
+    importSummaries.push({
       label: inputLabel,
       kind: 'import-files',
       configMap,
@@ -129,6 +119,18 @@ export async function loadDnsInputs(
       );
     }
   }
+  const summaries: InputSummary[] = corefiles.map(({ corefile, role }) => {
+    const summary: InputSummary = {
+      label: corefile.label,
+      kind: 'corefile',
+      role,
+      serverBlocks: corefile.blocks.length,
+      imported: corefile.imported,
+    };
+    if (corefile.configMap) summary.configMap = corefile.configMap;
+    return summary;
+  });
+  summaries.push(...importSummaries);
   let resolvConf: ResolvConf | undefined;
   if (resolvConfPath) {
     const input = await read(resolvConfPath);
