@@ -301,4 +301,16 @@ spec:
     assert.deepEqual(rules(run), ['forward-resolv-conf:7', 'stub-single-server:2']);
     assert.ok(run.findings.every((f) => f.severity === 'info'));
   });
+
+  it('keeps a manifest of many broken documents to a few notes', async (t) => {
+    const broken = 'kind: Deployment\nspec: {a: 1, a: 2}\n---\n'.repeat(2000);
+    const run = await doctor(t, { 'many.yaml': `${aksCoredns}---\n${broken}` }, [
+      '--corefile',
+      'many.yaml',
+    ]);
+    assert.equal(run.code, 0);
+    const skipped = run.findings.filter((f) => f.rule === 'input-document-skipped');
+    assert.equal(skipped.length, 10);
+    assert.match(skipped.at(-1)?.message ?? '', /and 1990 more such documents/);
+  });
 });

@@ -36,6 +36,9 @@ export interface CollectedInputs {
   notes: Finding[];
 }
 
+/** A stream of broken documents gives this many notes, the last one counting the rest. */
+const maxSkipNotes = 10;
+
 /** Sorts the --corefile inputs into Corefiles and the ConfigMap keys they may import. */
 export function collectCorefiles(texts: readonly TextInput[]): CollectedInputs {
   const pending: PendingCorefile[] = [];
@@ -57,15 +60,19 @@ export function collectCorefiles(texts: readonly TextInput[]): CollectedInputs {
     }
     const objects = readKubernetesObjects(input.text, input.label);
     images.push(...objects.images);
-    for (const skip of objects.skipped) {
+    const shown = objects.skipped.slice(0, maxSkipNotes);
+    shown.forEach((skip, index) => {
+      const more = objects.skipped.length - shown.length;
+      const tail =
+        index === shown.length - 1 && more > 0 ? ` (and ${more} more such documents)` : '';
       notes.push(
         finding(
           'input-document-skipped',
-          `the YAML document at line ${skip.line} is ${skip.problem}; it holds no Corefile, so only what a lenient reading gives (images) is used`,
+          `the YAML document at line ${skip.line} is ${skip.problem}; it holds no Corefile, so only what a lenient reading gives (images) is used${tail}`,
           { file: input.label, line: skip.line, column: 1 },
         ),
       );
-    }
+    });
     const label = (text: EmbeddedText) =>
       text.located ? input.label : `${input.label} (ConfigMap ${text.configMap}, key ${text.key})`;
     for (const file of objects.dataFiles) {
