@@ -226,7 +226,7 @@ export const forwardRules: CorefileRule[] = [
           if (!forward?.targets.every((t) => leavesCluster(t, ctx.clusterDns))) return [];
           return [
             {
-              message: `rewrite (line ${d.position.line}) turns names into ${to.replace(/\.$/, '')}, but this block has no kubernetes plugin: the query goes on to forward ${forward.from} ${forward.targets.map((t) => t.text).join(' ')}, which does not know the cluster domain (NXDOMAIN)`,
+              message: `rewrite (line ${d.position.line}) turns names into ${to.replace(/\.$/, '').replace(/\{\d+\}/g, '*')}, but this block has no kubernetes plugin: the query goes on to forward ${forward.from} ${forward.targets.map((t) => t.text).join(' ')}, which does not know the cluster domain (NXDOMAIN)`,
               position: d.position,
             },
           ];
