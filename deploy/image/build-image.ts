@@ -23,6 +23,7 @@ import { imageSbom } from './sbom.ts';
 
 const run = promisify(execFile);
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const defaultDebCache = path.join(projectRoot, '.cache', 'image-debs');
 
 export interface BuiltImage {
   archive: string;
@@ -41,7 +42,7 @@ export interface BuildOptions {
 
 export async function buildImage(options: BuildOptions = {}): Promise<BuiltImage> {
   const outDir = options.outDir ?? path.join(projectRoot, 'dist');
-  const debCache = options.debCache ?? path.join(projectRoot, '.cache', 'image-debs');
+  const debCache = options.debCache ?? defaultDebCache;
   const { version, description } = JSON.parse(
     await readFile(path.join(projectRoot, 'package.json'), 'utf8'),
   ) as { version: string; description: string };
@@ -133,7 +134,11 @@ async function sourceDate(): Promise<{ created: Date; revision: string }> {
   };
 }
 
-if (import.meta.main) {
+if (import.meta.main && process.argv.includes('--fetch-only')) {
+  // CI fetches the packages before the tests, so the tests that build the image stay offline.
+  const packages = await fetchDebianPackages(defaultDebCache);
+  console.log(packages.map((p) => `${p.name} ${p.version}`).join('\n'));
+} else if (import.meta.main) {
   const started = Date.now();
   const built = await buildImage();
   const index = JSON.parse((await run('tar', ['-xOf', built.archive, './index.json'])).stdout) as {

@@ -45,24 +45,42 @@ export async function fetchDebianPackages(cacheDir: string): Promise<DebianPacka
   if (toFetch.length > 0) await run('apt-get', ['download', ...toFetch], { cwd: cacheDir });
   const packages: DebianPackage[] = [];
   for (const name of debianPackages) {
-    const files = (await have()).filter((f) => f.startsWith(`${name}_`)).sort();
-    const file = files.at(-1);
-    if (!file) throw new Error(`apt-get download ${name} left no .deb in ${cacheDir}`);
-    const fields = await run('dpkg-deb', [
-      '-f',
-      path.join(cacheDir, file),
-      'Version',
-      'Architecture',
-    ]);
-    const [version, architecture] = fields.stdout.split('\n').map((l) => l.replace(/^[^:]+: /, ''));
-    packages.push({
-      name,
-      version: version ?? '',
-      architecture: architecture ?? '',
-      file: path.join(cacheDir, file),
-    });
+    const candidates: DebianPackage[] = [];
+    for (const file of (await have()).filter((f) => f.startsWith(`${name}_`))) {
+      const fields = await run('dpkg-deb', [
+        '-f',
+        path.join(cacheDir, file),
+        'Version',
+        'Architecture',
+      ]);
+      const [version = '', architecture = ''] = fields.stdout
+        .split('\n')
+        .map((line) => line.replace(/^[^:]+: /, ''));
+      candidates.push({ name, version, architecture, file: path.join(cacheDir, file) });
+    }
+    const newest = await newestOf(candidates);
+    if (!newest) throw new Error(`apt-get download ${name} left no .deb in ${cacheDir}`);
+    packages.push(newest);
   }
   return packages;
+}
+
+/** When the cache holds several versions of a package (apt moved on), the newest by dpkg's rules. */
+async function newestOf(candidates: DebianPackage[]): Promise<DebianPackage | undefined> {
+  let newest = candidates[0];
+  for (const candidate of candidates.slice(1)) {
+    const newer = await run('dpkg', [
+      '--compare-versions',
+      candidate.version,
+      'gt',
+      newest?.version ?? '',
+    ]).then(
+      () => true,
+      () => false,
+    );
+    if (newer) newest = candidate;
+  }
+  return newest;
 }
 
 /** Unpacks the packages into `root` (no maintainer scripts run), then does what their scripts would. */
