@@ -7,19 +7,30 @@ import { parseChartManifest } from '../oci/manifest.ts';
 import { type Digest, isDigest, type Store } from '../store/store.ts';
 
 /**
- * Every kind of document the store holds, and what it says about blobs. `roots` are read
- * first: the digests they name are in use. `follows` documents are keyed by a chart's digest
- * and name further blobs (a chart's OCI manifest and config) that are in use only while that
- * chart is; `dependents` lists the documents that go with a chart that is removed. A document
- * that matches no kind stops garbage collection: it may name blobs nothing here knows of.
+ * Every kind of document the store holds, and what it says about blobs:
+ * - `root`: the digests it names are in use (stored indexes, file-mirror entries);
+ * - `chart-manifest`: keyed by a chart's digest, names blobs (the OCI config) in use while that
+ *   chart is, and goes when the chart goes;
+ * - `chart-document`: keyed by a chart's digest, names no blob, goes with the chart;
+ * - `pointer`: holds a chart's digest (manifest digest → chart), goes with the chart;
+ * - `none`: names no blob.
+ * A document that matches no kind stops garbage collection: it may name blobs in use.
  */
 const documentKinds = Object.freeze([
   { name: 'upstream index', pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
   { name: 'served upstreams', pattern: /^repos\/[^/]+\/served$/, role: 'none' },
-  { name: 'provenance', pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/, role: 'none' },
+  {
+    name: 'provenance',
+    pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/,
+    role: 'chart-document',
+  },
   { name: 'file entry', pattern: /^files\/[^/]+\/entries\/[0-9a-f]{64}$/, role: 'root' },
-  { name: 'upstream manifest', pattern: /^oci\/upstream-manifests\/[0-9a-f]{64}$/, role: 'chart' },
-  { name: 'built manifest', pattern: /^oci\/manifests\/[0-9a-f]{64}$/, role: 'chart' },
+  {
+    name: 'upstream manifest',
+    pattern: /^oci\/upstream-manifests\/[0-9a-f]{64}$/,
+    role: 'chart-manifest',
+  },
+  { name: 'built manifest', pattern: /^oci\/manifests\/[0-9a-f]{64}$/, role: 'chart-manifest' },
   { name: 'manifest pointer', pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
   { name: 'quarantined blob', pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
 ] as const);
@@ -58,7 +69,7 @@ export async function collectBlobReferences(store: Store): Promise<BlobReference
   for (const key of keys) {
     const role = documentRole(key);
     if (role === 'root') for (const digest of await rootDigests(store, key)) used.add(digest);
-    if (role === 'chart' || role === 'pointer') {
+    if (role === 'chart-manifest' || role === 'chart-document' || role === 'pointer') {
       const chart = await chartOf(store, key, role);
       if (chart) chartDocuments.set(chart, [...(chartDocuments.get(chart) ?? []), key]);
     }
@@ -67,7 +78,7 @@ export async function collectBlobReferences(store: Store): Promise<BlobReference
   for (const [chart, documents] of chartDocuments) {
     if (!used.has(chart)) continue;
     for (const key of documents) {
-      if (documentRole(key) !== 'chart') continue;
+      if (documentRole(key) !== 'chart-manifest') continue;
       for (const digest of await manifestBlobs(store, key)) used.add(digest);
     }
   }
@@ -110,11 +121,13 @@ function refused(key: string, error: unknown): BallastError {
   });
 }
 
-async function chartOf(store: Store, key: string, role: 'chart' | 'pointer') {
-  const hex = key.slice(key.lastIndexOf('/') + 1);
-  if (role === 'chart') return `sha256:${hex}` as Digest;
-  const chart = (await store.getDocument(key))?.toString('utf8');
-  return chart !== undefined && isDigest(chart) ? chart : undefined;
+async function chartOf(store: Store, key: string, role: DocumentRole): Promise<Digest | undefined> {
+  if (role === 'pointer') {
+    const chart = (await store.getDocument(key))?.toString('utf8');
+    return chart !== undefined && isDigest(chart) ? chart : undefined;
+  }
+  const hex = key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 65);
+  return `sha256:${hex}` as Digest;
 }
 
 async function manifestBlobs(store: Store, key: string): Promise<Digest[]> {

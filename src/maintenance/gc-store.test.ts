@@ -44,7 +44,7 @@ async function storeIndex(store: Store, key: string, digests: Digest[]) {
   await spooled.dispose();
 }
 
-test('a chart no index lists goes with its OCI manifest documents; the config of a listed chart stays', async (t) => {
+test('a chart no index lists goes with its manifest and provenance documents; a listed chart keeps its config', async (t) => {
   const store = await tempStore(t);
   const listed = await put(store, 'listed chart');
   const dropped = await put(store, 'dropped chart');
@@ -73,6 +73,8 @@ test('a chart no index lists goes with its OCI manifest documents; the config of
   );
   const pointer = manifestChartKey(`sha256:${createHash('sha256').update('m').digest('hex')}`);
   await store.putDocument(pointer, dropped.digest);
+  const provenance = `repos/demo/provenance/${hex(dropped.digest)}.prov`;
+  await store.putDocument(provenance, 'signature');
 
   const later = () => Date.now() + 10 * 60_000;
   const report = await collectGarbage(store, { graceMs: 0, dryRun: false, now: later });
@@ -82,7 +84,7 @@ test('a chart no index lists goes with its OCI manifest documents; the config of
   );
   assert.deepEqual(
     report.removedDocuments.sort(),
-    [pointer, upstreamManifestKey(dropped.digest)].sort(),
+    [pointer, provenance, upstreamManifestKey(dropped.digest)].sort(),
   );
   assert.ok(await store.statBlob(listed.digest));
   assert.ok(await store.statBlob(listedConfig.digest));
