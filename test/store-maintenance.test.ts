@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBallastProcess } from './support/ballast.ts';
@@ -207,7 +207,7 @@ describe('ballast store verify and gc', () => {
     }
   });
 
-  test('gc refuses, removing nothing, when it cannot tell what is in use', async () => {
+  test('gc refuses, removing nothing, when it cannot tell what is in use: unknown or damaged documents, keepRemoved', async () => {
     const unknown = await copyStore();
     await addBlob(unknown.data, 'orphan', dayAgo());
     await mkdir(join(unknown.data, 'docs', 'hosted'), { recursive: true });
@@ -217,6 +217,23 @@ describe('ballast store verify and gc', () => {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /BALLAST_STORE_GC_REFUSED: .*hosted\/charts/);
     assert.deepEqual(await storeSnapshot(unknown.data), before);
+
+    const damagedKinds = [
+      { what: 'index', dir: 'repos/demo/upstreams' },
+      { what: 'file entry', dir: 'files/tools/entries' },
+    ];
+    for (const { what, dir } of damagedKinds) {
+      const damaged = await copyStore();
+      const [name] = await readdir(join(damaged.data, 'docs', dir));
+      assert.ok(name, `a stored ${what}`);
+      await writeFile(join(damaged.data, 'docs', dir, name), 'garbage\n');
+      await addBlob(damaged.data, 'orphan', dayAgo());
+      const snapshot = await storeSnapshot(damaged.data);
+      const refused = await runBallastCli(['store', 'gc', '--config', damaged.file]);
+      assert.equal(refused.code, 2, `a damaged ${what}`);
+      assert.match(refused.stderr, new RegExp(`BALLAST_STORE_GC_REFUSED: .*cannot read ${dir}/`));
+      assert.deepEqual(await storeSnapshot(damaged.data), snapshot);
+    }
 
     const keeping = await copyStore({
       repos: [{ name: 'demo', upstreams: [{ url: upstream.url }], guard: { keepRemoved: true } }],

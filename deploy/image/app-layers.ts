@@ -54,13 +54,10 @@ export async function copyBallast(projectRoot: string, root: string): Promise<vo
   const app = path.join(root, imagePaths.app);
   await mkdir(app, { recursive: true });
   const notATest = (source: string) => !source.endsWith('.test.ts');
-  for (const part of ['bin', 'src', 'package.json', 'LICENSE'])
+  for (const part of ['bin', 'src', 'package.json'])
     await cp(path.join(projectRoot, part), path.join(app, part), {
       recursive: true,
       filter: notATest,
-      force: true,
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (!(part === 'LICENSE' && error.code === 'ENOENT')) throw error;
     });
 }
 

@@ -89,6 +89,7 @@ async function rootDigests(store: Store, key: string): Promise<Digest[]> {
   if (key.startsWith('files/')) {
     const bytes = await store.getDocument(key);
     const entry = bytes && parseFileEntry(bytes);
+    if (bytes && !entry) throw refused(key, new Error('not a file entry this version reads'));
     return entry ? [entry.digest] : [];
   }
   const document = await store.openDocument(key);
@@ -113,11 +114,11 @@ async function rootDigests(store: Store, key: string): Promise<Digest[]> {
   }
 }
 
-/** An index the mirror accepted once that cannot be read now: better to remove nothing. */
+/** A document that names blobs and cannot be read now: better to remove nothing. */
 function refused(key: string, error: unknown): BallastError {
   const reason = error instanceof Error ? error.message : String(error);
   return new BallastError('BALLAST_STORE_GC_REFUSED', {
-    reason: `cannot read the stored index ${key}: ${reason}`,
+    reason: `cannot read ${key}: ${reason}`,
   });
 }
 
