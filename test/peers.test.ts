@@ -47,6 +47,13 @@ test('skopeo (Debian skopeo) runs', async () => {
   assert.match(stdout, /^skopeo version 1\./);
 });
 
+test('umoci (Debian umoci) makes an OCI layout', async (t) => {
+  const layout = join(await tempDir('peers-umoci', t), 'layout');
+  await run(peerBinary('umoci'), ['init', '--layout', layout]);
+  const { stdout } = await run(peerBinary('umoci'), ['--version']);
+  assert.match(stdout, /^umoci version 0\./);
+});
+
 test('dnsmasq (Debian dnsmasq-base) answers a query on a loopback port', async () => {
   const port = await freePort();
   const resolver = new Resolver({ timeout: 500, tries: 1 });

@@ -4,6 +4,7 @@ import { createDoctorCommand } from './doctor-command.ts';
 import { exportCommand } from './export-command.ts';
 import { importCommand } from './import-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { storeCommand } from './store-command.ts';
 import { syncCommand } from './sync-command.ts';
 
 const program = new Command('ballast')
@@ -19,5 +20,6 @@ program.addCommand(createDoctorCommand());
 program.addCommand(syncCommand());
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
+program.addCommand(storeCommand());
 
 await program.parseAsync(process.argv);

@@ -172,6 +172,10 @@ export const errorCatalogue = {
     status: 500,
     message: 'export: {reason}',
   },
+  BALLAST_STORE_GC_REFUSED: {
+    status: 500,
+    message: 'store gc: refused, nothing removed: {reason}',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

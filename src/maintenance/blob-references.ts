@@ -1,0 +1,147 @@
+import { readFile } from 'node:fs/promises';
+import { BallastError } from '../errors/ballast-error.ts';
+import { parseFileEntry } from '../files/file-entry.ts';
+import { parseIndex } from '../helm/index-parse.ts';
+import { unspoolStoredIndex } from '../mirror/stored-index.ts';
+import { parseChartManifest } from '../oci/manifest.ts';
+import { type Digest, isDigest, type Store } from '../store/store.ts';
+
+/**
+ * Every kind of document the store holds, and what it says about blobs:
+ * - `root`: the digests it names are in use (stored indexes, file-mirror entries);
+ * - `chart-manifest`: keyed by a chart's digest, names blobs (the OCI config) in use while that
+ *   chart is, and goes when the chart goes;
+ * - `chart-document`: keyed by a chart's digest, names no blob, goes with the chart;
+ * - `pointer`: holds a chart's digest (manifest digest → chart), goes with the chart;
+ * - `none`: names no blob.
+ * A document that matches no kind stops garbage collection: it may name blobs in use.
+ */
+const documentKinds = Object.freeze([
+  { name: 'upstream index', pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
+  { name: 'served upstreams', pattern: /^repos\/[^/]+\/served$/, role: 'none' },
+  {
+    name: 'provenance',
+    pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/,
+    role: 'chart-document',
+  },
+  { name: 'file entry', pattern: /^files\/[^/]+\/entries\/[0-9a-f]{64}$/, role: 'root' },
+  {
+    name: 'upstream manifest',
+    pattern: /^oci\/upstream-manifests\/[0-9a-f]{64}$/,
+    role: 'chart-manifest',
+  },
+  { name: 'built manifest', pattern: /^oci\/manifests\/[0-9a-f]{64}$/, role: 'chart-manifest' },
+  { name: 'manifest pointer', pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
+  { name: 'quarantined blob', pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
+] as const);
+
+export type DocumentRole = (typeof documentKinds)[number]['role'];
+
+export function documentRole(key: string): DocumentRole | undefined {
+  return documentKinds.find((kind) => kind.pattern.test(key))?.role;
+}
+
+/** What the store's documents say is in use, and the documents that hang off each chart. */
+export interface BlobReferences {
+  /** Blobs in use. */
+  used: Set<Digest>;
+  /** Documents to remove along with a chart blob that is removed, by chart digest. */
+  chartDocuments: Map<Digest, string[]>;
+  /** Documents read (for the report). */
+  documents: number;
+}
+
+/**
+ * Reads every document and collects the blobs in use: the charts every stored upstream index
+ * lists (indexes of every upstream, served or not), the blobs of file-mirror entries, and the
+ * OCI manifest and config of each chart in use. Stored indexes are parsed by Helm's rules with
+ * the same parser that served them, so a chart the mirror can serve is never missed.
+ */
+export async function collectBlobReferences(store: Store): Promise<BlobReferences> {
+  const keys = await store.listDocuments('');
+  const unknown = keys.find((key) => documentRole(key) === undefined);
+  if (unknown !== undefined)
+    throw new BallastError('BALLAST_STORE_GC_REFUSED', {
+      reason: `the store holds a document this version does not know (${unknown}); it may name blobs that are in use`,
+    });
+  const used = new Set<Digest>();
+  const chartDocuments = new Map<Digest, string[]>();
+  for (const key of keys) {
+    const role = documentRole(key);
+    if (role === 'root') for (const digest of await rootDigests(store, key)) used.add(digest);
+    if (role === 'chart-manifest' || role === 'chart-document' || role === 'pointer') {
+      const chart = await chartOf(store, key, role);
+      if (chart) chartDocuments.set(chart, [...(chartDocuments.get(chart) ?? []), key]);
+    }
+  }
+  // A chart in use keeps its manifests' blobs (the config; an upstream's provenance layer).
+  for (const [chart, documents] of chartDocuments) {
+    if (!used.has(chart)) continue;
+    for (const key of documents) {
+      if (documentRole(key) !== 'chart-manifest') continue;
+      for (const digest of await manifestBlobs(store, key)) used.add(digest);
+    }
+  }
+  return { used, chartDocuments, documents: keys.length };
+}
+
+async function rootDigests(store: Store, key: string): Promise<Digest[]> {
+  if (key.startsWith('files/')) {
+    const bytes = await store.getDocument(key);
+    const entry = bytes && parseFileEntry(bytes);
+    if (bytes && !entry) throw refused(key, new Error('not a file entry this version reads'));
+    return entry ? [entry.digest] : [];
+  }
+  const document = await store.openDocument(key);
+  if (!document) return [];
+  const { spooled } = await unspoolStoredIndex(document).catch((error: unknown) => {
+    throw refused(key, error);
+  });
+  try {
+    const parsed = parseIndex(await readFile(spooled.file), key);
+    const digests: Digest[] = [];
+    for (const versions of Object.values(parsed.index.entries)) {
+      for (const entry of versions) {
+        const digest = `sha256:${entry.digest?.toLowerCase()}`;
+        if (isDigest(digest)) digests.push(digest);
+      }
+    }
+    return digests;
+  } catch (error) {
+    throw refused(key, error);
+  } finally {
+    await spooled.dispose();
+  }
+}
+
+/** A document that names blobs and cannot be read now: better to remove nothing. */
+function refused(key: string, error: unknown): BallastError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BallastError('BALLAST_STORE_GC_REFUSED', {
+    reason: `cannot read ${key}: ${reason}`,
+  });
+}
+
+async function chartOf(store: Store, key: string, role: DocumentRole): Promise<Digest | undefined> {
+  if (role === 'pointer') {
+    const chart = (await store.getDocument(key))?.toString('utf8');
+    return chart !== undefined && isDigest(chart) ? chart : undefined;
+  }
+  const hex = key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 65);
+  return `sha256:${hex}` as Digest;
+}
+
+async function manifestBlobs(store: Store, key: string): Promise<Digest[]> {
+  const bytes = await store.getDocument(key);
+  if (!bytes) return [];
+  try {
+    const manifest = parseChartManifest(bytes);
+    return [manifest.config, manifest.chart, manifest.provenance]
+      .filter((d) => d !== undefined)
+      .map((d) => d.digest);
+  } catch {
+    // Not a chart manifest (it never is, as Ballast writes them): keep what it seems to name.
+    const text = bytes.toString('utf8');
+    return [...text.matchAll(/sha256:[0-9a-f]{64}/g)].map((m) => m[0] as Digest);
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { type TestContext, test } from 'node:test';
+import { manifestChartKey, upstreamManifestKey } from '../mirror/oci-manifests.ts';
+import { spoolIndex, storedIndexDocument } from '../mirror/stored-index.ts';
+import { createFsStore } from '../store/fs/fs-store.ts';
+import type { Digest, Store } from '../store/store.ts';
+import { collectGarbage } from './gc-store.ts';
+
+const put = (store: Store, text: string) =>
+  store.putBlob(Readable.from([Buffer.from(text)]), { maxBytes: 1e6, what: text, source: 'test' });
+async function tempStore(t: TestContext): Promise<Store> {
+  const root = await mkdtemp(path.join(tmpdir(), 'ballast-gc-'));
+  const store = await createFsStore({ root });
+  t.after(async () => {
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  return store;
+}
+const hex = (digest: Digest) => digest.slice('sha256:'.length);
+
+async function storeIndex(store: Store, key: string, digests: Digest[]) {
+  const entries = digests.map((d, i) => ({
+    name: 'app',
+    version: `1.0.${i}`,
+    urls: [`app-1.0.${i}.tgz`],
+    digest: hex(d),
+  }));
+  const index = JSON.stringify({ apiVersion: 'v1', entries: { app: entries } });
+  const spooled = await spoolIndex(Readable.from([Buffer.from(index)]));
+  const meta = {
+    format: 2 as const,
+    fetchedAt: 0,
+    upstream: 'http://u',
+    validators: {},
+    versions: 1,
+  };
+  await store.putDocument(key, storedIndexDocument(meta, spooled));
+  await spooled.dispose();
+}
+
+test('a chart no index lists goes with its manifest and provenance documents; a listed chart keeps its config', async (t) => {
+  const store = await tempStore(t);
+  const listed = await put(store, 'listed chart');
+  const dropped = await put(store, 'dropped chart');
+  const listedConfig = await put(store, 'listed config');
+  const droppedConfig = await put(store, 'dropped config');
+  await storeIndex(store, 'repos/demo/upstreams/0123456789abcdef', [listed.digest]);
+  const manifest = (chart: Digest, config: Digest) =>
+    JSON.stringify({
+      schemaVersion: 2,
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: config, size: 1 },
+      layers: [
+        {
+          mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+          digest: chart,
+          size: 1,
+        },
+      ],
+    });
+  await store.putDocument(
+    upstreamManifestKey(listed.digest),
+    manifest(listed.digest, listedConfig.digest),
+  );
+  await store.putDocument(
+    upstreamManifestKey(dropped.digest),
+    manifest(dropped.digest, droppedConfig.digest),
+  );
+  const pointer = manifestChartKey(`sha256:${createHash('sha256').update('m').digest('hex')}`);
+  await store.putDocument(pointer, dropped.digest);
+  const provenance = `repos/demo/provenance/${hex(dropped.digest)}.prov`;
+  await store.putDocument(provenance, 'signature');
+
+  const later = () => Date.now() + 10 * 60_000;
+  const report = await collectGarbage(store, { graceMs: 0, dryRun: false, now: later });
+  assert.deepEqual(
+    report.removed.map((b) => b.digest).sort(),
+    [dropped.digest, droppedConfig.digest].sort(),
+  );
+  assert.deepEqual(
+    report.removedDocuments.sort(),
+    [pointer, provenance, upstreamManifestKey(dropped.digest)].sort(),
+  );
+  assert.ok(await store.statBlob(listed.digest));
+  assert.ok(await store.statBlob(listedConfig.digest));
+  assert.ok(await store.getDocument(upstreamManifestKey(listed.digest)));
+  assert.equal(await store.getDocument(pointer), undefined);
+});
+
+test('a blob written while gc runs is kept, even with no grace period', async (t) => {
+  const store = await tempStore(t);
+  const old = await put(store, 'old orphan');
+  let written: Digest | undefined;
+  // A replica stores a chart after gc has read the references, before it lists the blobs.
+  const racing: Store = {
+    ...store,
+    async *listBlobs() {
+      written = (await put(store, 'chart a replica is writing')).digest;
+      for await (const blob of store.listBlobs())
+        yield blob.digest === old.digest ? { ...blob, modified: new Date(0) } : blob;
+    },
+  };
+  const report = await collectGarbage(racing, { graceMs: 0, dryRun: false });
+  assert.ok(written);
+  assert.deepEqual(
+    report.removed.map((b) => b.digest),
+    [old.digest],
+  );
+  assert.equal(report.recent, 1);
+  assert.ok(await store.statBlob(written));
+});
