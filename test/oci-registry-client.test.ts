@@ -209,7 +209,7 @@ describe('OCI registry client against the reference registry', () => {
         expectedDigest: `sha256:${other?.digest}`,
         maxChartBytes: 1 << 20,
       }),
-      /chart demo-app-1.0.0\+build.7.tgz \(per its OCI manifest\) from .* has digest/,
+      /chart demo-app-1.0.0\+build.7.tgz \(per its OCI manifest\) from .* does not match its digest/,
     );
     assert.equal(await store.statBlob(`sha256:${other?.digest}`), undefined);
     await store.close();

@@ -4,6 +4,7 @@ import { firstSuccess, type Resilience } from '../mirror/upstream-calls.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Digest, Store } from '../store/store.ts';
+import type { UpstreamCredentials } from '../upstream/credentials.ts';
 import type { HttpClient } from '../upstream/http-client.ts';
 import { createChecksumSource, isMissing } from './checksum-source.ts';
 import { type FileEntry, listFileEntries, readFileEntry, writeFileEntry } from './file-entry.ts';
@@ -13,6 +14,8 @@ import { compileGlobs } from './path-glob.ts';
 
 export interface FileMirrorOptions {
   config: FileMirrorConfig;
+  /** Per upstream, in config order: its `auth`, resolved. */
+  credentials?: readonly (UpstreamCredentials | undefined)[];
   http: HttpClient;
   store: Store;
   resilience: Resilience;
@@ -60,7 +63,7 @@ export function createFileMirror(options: FileMirrorOptions): FileMirror {
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ files: config.name });
   const upstreams: FileUpstream[] = config.upstreams.map((u, i) =>
-    createFileUpstream(u, i, { http: options.http, bus }),
+    createFileUpstream(u, i, { http: options.http, bus, credentials: options.credentials?.[i] }),
   );
   const checksums = createChecksumSource({
     mirror: config.name,
