@@ -1,6 +1,6 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
-import { unsafeFileNameReason } from '../helm/chart-url.ts';
+import { provenanceUrl, unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
@@ -428,7 +428,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         chartFile,
         source,
         (upstream, url, s) =>
-          upstream.client.fetchSidecar(`${url}.prov`, 'provenance', limits.provSize, s),
+          upstream.client.fetchSidecar(provenanceUrl(url), 'provenance', limits.provSize, s),
         signal ?? new AbortController().signal,
       );
       await store.putDocument(key, body);
