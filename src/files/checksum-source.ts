@@ -111,7 +111,7 @@ export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSo
         const { value } = await firstSuccess(
           resilience,
           upstreams.map((u) => u.ref),
-          `files/${mirror}/${file}.sha256sum`,
+          { repo: mirror, kind: 'checksum', label: `files/${mirror}/${file}.sha256sum` },
           async (ref, s) => {
             const upstream = upstreams[ref.position] as FileUpstream;
             let lastMissing: unknown;
@@ -153,7 +153,7 @@ export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSo
       const { value } = await firstSuccess(
         resilience,
         upstreams.map((u) => u.ref),
-        `files/${mirror}/${file}${suffix}`,
+        { repo: mirror, kind: 'checksum', label: `files/${mirror}/${file}${suffix}` },
         (ref, s) => fetchFrom(upstreams[ref.position] as FileUpstream, file, suffix, s),
         signal,
       );

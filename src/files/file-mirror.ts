@@ -105,7 +105,7 @@ export function createFileMirror(options: FileMirrorOptions): FileMirror {
     const { value } = await firstSuccess(
       bodyResilience,
       upstreams.map((u) => u.ref),
-      `files/${config.name}/${path}`,
+      { repo: config.name, kind: 'file', label: `files/${config.name}/${path}` },
       async (ref, s) => {
         const upstream = upstreams[ref.position] as FileUpstream;
         const headers: Record<string, string> = {};

@@ -124,7 +124,8 @@ function normalizeIndex(raw: Raw, context: Context): ParsedIndex {
   for (const [position, [chart, list]] of Object.entries(rawEntries).entries()) {
     if (isNull(list)) continue;
     const chartPath = `entries.<chart ${position + 1}>`;
-    if (!Array.isArray(list)) throw new FieldError(`${chartPath}: expected a list of chart versions`);
+    if (!Array.isArray(list))
+      throw new FieldError(`${chartPath}: expected a list of chart versions`);
     const kept: ChartVersion[] = [];
     list.forEach((item, i) => {
       if (isNull(item)) return;
