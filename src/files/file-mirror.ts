@@ -171,7 +171,8 @@ export function createFileMirror(options: FileMirrorOptions): FileMirror {
       } else {
         const verify = config.checksum === 'sidecar' && !isMutable(path);
         const expected = verify ? await checksums.expectedDigest(path, signal) : undefined;
-        entry = await download(path, expected, previous, signal);
+        entry = await download(path, expected?.digest, previous, signal);
+        await expected?.save();
         await writeFileEntry(store, config.name, entry);
       }
     } catch (error) {
