@@ -249,9 +249,13 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     if (!current) {
       await refresh(signal).catch((error: unknown) => {
         if (current) return;
+        // The cause's code goes along, so the client can tell what failed upstream.
+        const reason = isBallastError(error)
+          ? `${error.code}: ${error.message}`
+          : (error as Error).message;
         throw new BallastError(
           'BALLAST_INDEX_UNAVAILABLE',
-          { repo: repo.name, reason: (error as Error).message },
+          { repo: repo.name, reason },
           { cause: error },
         );
       });

@@ -35,6 +35,8 @@ export interface RecordedRequest {
   method: string;
   /** Decoded path without the query. */
   path: string;
+  /** The request target as sent: path and query, undecoded. */
+  url: string;
   headers: IncomingHttpHeaders;
 }
 
@@ -68,7 +70,7 @@ export async function startStaticServer(options: { root: string }): Promise<Stat
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-      requests.push({ method: req.method ?? '', path, headers: req.headers });
+      requests.push({ method: req.method ?? '', path, url: req.url ?? '/', headers: req.headers });
       const fault = takeFault(faults, path);
       if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.hang) return;
