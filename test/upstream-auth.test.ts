@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type BallastProcess, startBallastProcess } from './support/ballast.ts';
+import { runBallastCli, writeBallastConfig } from './support/ballast-cli.ts';
 import { buildClassicRepo, type PackagedChart } from './support/classic-repo.ts';
 import { peerBinary } from './support/debian-peers.ts';
 import { httpRequest } from './support/http.ts';
@@ -208,4 +209,50 @@ describe('private upstreams: credentials to their own origin only', () => {
     ].join('\n');
     for (const secret of [password, token, basic]) assert.ok(!seen.includes(secret), secret);
   });
+});
+
+test('config check and serve resolve secret references, naming the key that does not resolve', async (t) => {
+  const dir = await tempDir('upstream-auth-config', t);
+  const file = await writeBallastConfig(dir, 'private', {
+    repos: [
+      {
+        name: 'private',
+        upstreams: [
+          {
+            url: 'https://charts.example.com/private',
+            auth: { username: 'ci', password: { env: 'CHARTS_PASSWORD' } },
+          },
+        ],
+      },
+    ],
+    files: [
+      {
+        name: 'tools',
+        upstreams: [
+          { url: 'https://get.example.com', auth: { token: { file: join(dir, 'nope') } } },
+        ],
+      },
+    ],
+  });
+  const unset = { CHARTS_PASSWORD: undefined };
+  for (const args of [
+    ['config', 'check', file],
+    ['serve', '--config', file],
+  ]) {
+    const run = await runBallastCli(args, { env: unset, timeoutMs: 30_000 });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /BALLAST_CONFIG_INVALID: config: repos\[0\]\.upstreams\[0\]\.auth\.password: environment variable CHARTS_PASSWORD is not set/,
+    );
+  }
+  const run = await runBallastCli(['config', 'check', file], { env: { CHARTS_PASSWORD: 'pw' } });
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /files\[0\]\.upstreams\[0\]\.auth\.token: file .*nope cannot be read \(ENOENT\)/,
+  );
+  await writeFile(join(dir, 'nope'), 'token\n');
+  const ok = await runBallastCli(['config', 'check', file], { env: { CHARTS_PASSWORD: 'pw' } });
+  assert.equal(ok.code, 0, ok.stderr);
 });
