@@ -63,6 +63,8 @@ describe('chaos: redirects that try to leave the host policy', () => {
       repos: [
         { name: 'charts', upstreams: [{ url: upstream.url, chartHosts: [cdnName] }] },
         { name: 'index-hop', upstreams: [{ url: `${upstream.url}/hop` }] },
+        // A repository URL with a token in its query, as signed or private URLs have.
+        { name: 'query', upstreams: [{ url: `${upstream.url}/?token=s3cret` }] },
       ],
       files: [
         {
@@ -71,6 +73,12 @@ describe('chaos: redirects that try to leave the host policy', () => {
         },
       ],
     });
+  });
+
+  before(async () => {
+    // The warm-up index fetches settle first, so store snapshots compare like with like.
+    for (const repo of ['charts', 'query'])
+      assert.equal((await httpRequest(`${ballast.url}/${repo}/index.yaml`)).status, 200);
   });
 
   after(async () => {
@@ -105,7 +113,6 @@ describe('chaos: redirects that try to leave the host policy', () => {
   });
 
   test('a chart redirected to an internal address: refused at once, not retried', async () => {
-    await httpRequest(`${ballast.url}/charts/index.yaml`);
     const before = await storeSnapshot(ballast.dataDir);
     const target = chart(0);
     const hop = `${internal.url}/latest/meta-data`;
@@ -212,6 +219,17 @@ describe('chaos: redirects that try to leave the host policy', () => {
     const served = await httpRequest(`${ballast.url}/files/tools/tool.bin`);
     assert.equal(served.status, 200, served.body.toString());
     assert.equal(served.body.toString(), 'the tool\n');
+  });
+
+  test('a repository URL with a query: .prov goes on the path, the query stays', async () => {
+    const target = chart(0);
+    const response = await httpRequest(`${ballast.url}/query/charts/${file(target)}.prov`);
+    assert.equal(response.status, 200, response.body.toString());
+    assert.equal(response.body.toString(), `prov of ${file(target)}`);
+    const asked = upstream.requests.map((r) => r.url).filter((url) => url.includes('token='));
+    assert.ok(asked.includes('/index.yaml?token=s3cret'), asked.join(' '));
+    assert.ok(asked.includes(`/${file(target)}.prov?token=s3cret`), asked.join(' '));
+    assert.ok(!asked.some((url) => url.endsWith('.prov') && url.includes('?token=s3cret.')));
   });
 
   test('the metrics of all this name no chart or file path', async () => {
