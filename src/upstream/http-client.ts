@@ -55,6 +55,7 @@ export interface HttpClient {
 
 const bodySnippetBytes = 2048;
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const redirectBodyBytes = 16 * 1024;
 const originBoundHeaders = ['authorization', 'cookie'];
 /** Location headers are outside input: messages quote at most this much of one. */
 const maxShownUrl = 256;
@@ -105,7 +106,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const response = await send(current, request, source, current.origin === first.origin);
       const { statusCode } = response;
       if (!redirectStatuses.has(statusCode)) return answer(response, request, source);
-      discard(response.body);
+      // Reading a redirect's (small) body lets its connection serve the next hop.
+      await response.body.dump({ limit: redirectBodyBytes }).catch(() => {});
       const next = nextHop(current, response.headers.location, source, statusCode);
       const stop = (reason: string) =>
         new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source: redact(url), reason });
