@@ -164,7 +164,7 @@ export function createOciRegistryClient(options: OciRegistryClientOptions): OciR
         throw new BallastError('BALLAST_OCI_RESPONSE_INVALID', {
           what: `manifest ${name}`,
           source: label,
-          reason: `Docker-Content-Digest ${JSON.stringify(announced)} is not a digest`,
+          reason: 'its Docker-Content-Digest header is not a digest',
         });
       // A digest of another algorithm cannot be checked here; the bytes' own sha256 is kept.
       const expected = byDigest ? reference : announced;
