@@ -64,6 +64,13 @@ const upstream = z
     plainHttp: z.boolean().default(false),
     /** Credentials, sent to the upstream's own origin only (oci://: to its token realm too). */
     auth: upstreamAuthSchema.optional(),
+    /** The inline form of earlier versions, refused with a pointer to its replacement. */
+    credentials: z
+      .never({
+        error:
+          'replaced by auth: { username, password: { env: NAME } }: secrets are references, not inline',
+      })
+      .optional(),
   })
   .superRefine((value, ctx) => {
     if (value.auth && 'token' in value.auth && value.url.startsWith('oci:'))

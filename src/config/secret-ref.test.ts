@@ -116,3 +116,14 @@ test('config: credentials inside an upstream URL are refused, pointing at auth',
   );
   assert.match(files, /files\[0\]\.upstreams\[0\]\.url: credentials in the URL/);
 });
+
+test('config: the inline OCI credentials of earlier versions point at auth', () => {
+  const problem = problemOf(() =>
+    parseConfig(
+      'repos:\n  - name: o\n    charts: [demo]\n    upstreams:\n      - url: oci://ghcr.io/org\n        credentials: { username: ci, password: s3cret }\n',
+      'y',
+    ),
+  );
+  assert.match(problem, /repos\[0\]\.upstreams\[0\]\.credentials: replaced by auth/);
+  assert.doesNotMatch(problem, /s3cret/);
+});
