@@ -9,6 +9,7 @@ import { type BallastProcess, startBallastProcess } from './support/ballast.ts';
 import { runBallastCli, writeBallastConfig } from './support/ballast-cli.ts';
 import { buildClassicRepo, type PackagedChart } from './support/classic-repo.ts';
 import { peerBinary } from './support/debian-peers.ts';
+import { createHelm } from './support/helm.ts';
 import { httpRequest } from './support/http.ts';
 import { type Nginx, startNginx } from './support/nginx.ts';
 import { type StaticServer, startStaticServer } from './support/static-server.ts';
@@ -161,6 +162,15 @@ describe('private upstreams: credentials to their own origin only', () => {
     const atSink = sink.requests.filter((r) => r.path === `/repo/${file(chart('0.2.0'))}`);
     assert.equal(atSink.length, 1);
     assert.equal(atSink[0]?.headers.authorization, undefined, 'no credentials to chartHosts');
+  });
+
+  test('real Helm pulls a chart of the private repository through Ballast, no credentials needed', async () => {
+    await using helm = await createHelm(4);
+    await helm.run(['repo', 'add', 'private', `${ballast.url}/basic`]);
+    const dest = join(work, 'helm-pull');
+    await mkdir(dest);
+    await helm.run(['pull', 'private/demo-app', '--version', '0.3.0', '-d', dest]);
+    assert.equal(sha256(await readFile(join(dest, file(chart('0.3.0'))))), chart('0.3.0').digest);
   });
 
   test('without credentials the same upstream refuses, and Ballast says so', async () => {
