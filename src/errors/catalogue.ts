@@ -48,8 +48,7 @@ export const errorCatalogue = {
   },
   BALLAST_CHART_HOST_NOT_ALLOWED: {
     status: 502,
-    message:
-      'chart URL {url} is not allowed for upstream {upstream} (allowed: {allowed}); list its host in chartHosts of that upstream to allow it',
+    message: 'chart URL {url} is not allowed for upstream {upstream}: {reason}',
   },
   BALLAST_UPSTREAM_STATUS: {
     status: 502,

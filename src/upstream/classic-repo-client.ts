@@ -126,7 +126,7 @@ export function createClassicRepoClient({
         throw new BallastError('BALLAST_CHART_HOST_NOT_ALLOWED', {
           url: redact(fileUrl),
           upstream: label,
-          allowed: hosts.describe(),
+          reason: `allowed are ${hosts.describe()}; list its host in chartHosts of that upstream to allow it`,
         });
       return observed(
         what,
