@@ -33,6 +33,7 @@ const repoName = z
 
 /** Credentials in a URL would sit in plain text in the config and in every log line. */
 const withoutUserInfo = (value: string) => {
+  if (!URL.canParse(value)) return true; // reported by the URL check itself
   const url = new URL(value);
   return url.username === '' && url.password === '';
 };

@@ -111,6 +111,16 @@ test('config: credentials inside an upstream URL are refused, pointing at auth',
     );
     assert.doesNotMatch(problem, /s3cret/);
   }
+  assert.match(
+    problemOf(() =>
+      parseConfig('repos:\n  - name: p\n    upstreams: [{ url: "not a url" }]\n', 'y'),
+    ),
+    /repos\[0\]\.upstreams\[0\]\.url: expected an http/,
+  );
+  assert.match(
+    problemOf(() => parseConfig('files:\n  - name: f\n    upstreams: ["nope"]\n', 'y')),
+    /files\[0\]\.upstreams\[0\]\.url: expected an http/,
+  );
   const files = problemOf(() =>
     parseConfig('files:\n  - name: f\n    upstreams: ["https://u:s3cret@get.example.com"]\n', 'y'),
   );
