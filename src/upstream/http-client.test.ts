@@ -184,6 +184,26 @@ test('credentials go to the first origin only, not to a hop on another origin', 
   other.close();
 });
 
+test('an error status after a redirect names the hop that gave it', async () => {
+  const other = await serve((_req, res) => res.writeHead(503).end('busy'));
+  const first = await serve((_req, res) =>
+    res.writeHead(302, { location: `${other.url}/file` }).end(),
+  );
+  await assert.rejects(
+    client.get(`${first.url}/start`, { maxBytes: 100, what: 'chart', hosts }),
+    (error) => {
+      assert.ok(isBallastError(error, 'BALLAST_UPSTREAM_STATUS'));
+      assert.equal(
+        error.message,
+        `${other.url}/file (redirected from ${first.url}/start) answered HTTP 503`,
+      );
+      return true;
+    },
+  );
+  first.close();
+  other.close();
+});
+
 function pick(headers: Record<string, string | string[] | undefined>) {
   const out: { authorization?: string; cookie?: string } = {};
   if (typeof headers.authorization === 'string') out.authorization = headers.authorization;
