@@ -69,7 +69,7 @@ export const errorCatalogue = {
   BALLAST_REDIRECT_HOST_NOT_ALLOWED: {
     status: 502,
     message:
-      '{source} redirected from {from} to {to}, which is not allowed for this upstream (allowed: {allowed}); nothing was requested there',
+      'redirect from {from} to {to} refused: not allowed for this upstream (allowed: {allowed}); nothing was requested there',
   },
   BALLAST_BLOB_NOT_FOUND: {
     status: 404,

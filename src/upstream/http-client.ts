@@ -112,13 +112,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const stop = (reason: string) =>
         new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source: redact(url), reason });
       if (visited.has(next.href))
-        throw stop(`${shown(next)} redirects back to itself or an earlier hop (a loop)`);
+        throw stop(
+          next.href === current.href
+            ? `${shown(current)} redirects to itself (a loop)`
+            : `${shown(current)} redirects back to an earlier hop, ${shown(next)} (a loop)`,
+        );
       if (visited.size > options.maxRedirects)
         throw stop(`it redirected more than ${options.maxRedirects} times (maxRedirects)`);
       if (!request.hosts.allows(next))
         throw new BallastError('BALLAST_REDIRECT_HOST_NOT_ALLOWED', {
           source: redact(url),
-          from: shown(current),
+          from: source,
           to: shown(next),
           allowed: request.hosts.describe(),
         });
