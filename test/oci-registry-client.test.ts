@@ -209,7 +209,7 @@ describe('OCI registry client against the reference registry', () => {
         expectedDigest: `sha256:${other?.digest}`,
         maxChartBytes: 1 << 20,
       }),
-      /chart demo-app-1.0.0\+build.7.tgz \(per its OCI manifest\) from .* has digest/,
+      /chart demo-app-1.0.0\+build.7.tgz \(per its OCI manifest\) from .* does not match its digest/,
     );
     assert.equal(await store.statBlob(`sha256:${other?.digest}`), undefined);
     await store.close();
@@ -281,6 +281,40 @@ describe('OCI registry client against the reference registry', () => {
         return true;
       },
     );
+  });
+
+  it('follows a token realm on another origin, but not its redirect to a third one', async () => {
+    const reached: string[] = [];
+    const sink = createServer((req, res) => {
+      reached.push(req.url ?? '');
+      res.end('{"token":"stolen"}');
+    });
+    sink.listen(0, '127.0.0.1');
+    await once(sink, 'listening');
+    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+    // The realm the registry names is on another origin: allowed. It redirects onwards: not.
+    const realm = createServer((_req, res) => {
+      res.writeHead(302, { location: `${sinkUrl}/token` }).end();
+    });
+    realm.listen(0, '127.0.0.1');
+    await once(realm, 'listening');
+    const realmUrl = `http://127.0.0.1:${(realm.address() as AddressInfo).port}`;
+    try {
+      Object.assign(front.settings, { mode: 'bearer', realm: `${realmUrl}/token` });
+      await assert.rejects(
+        client({ url: `oci://${front.host}/charts` }).listTags('demo-lib'),
+        (error: unknown) => {
+          assert.ok(isBallastError(error, 'BALLAST_REDIRECT_HOST_NOT_ALLOWED'), String(error));
+          assert.ok(error.message.includes(`${sinkUrl}/token`), error.message);
+          assert.match(error.message, new RegExp(`its token realm ${realmUrl}`));
+          return true;
+        },
+      );
+      assert.deepEqual(reached, [], 'nothing reached the third origin');
+    } finally {
+      front.settings.realm = undefined;
+      await Promise.all([close(sink), close(realm)]);
+    }
   });
 
   it('times out on a token endpoint that never answers, naming it', async () => {

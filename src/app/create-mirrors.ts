@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { resolveUpstreamAuth, upstreamAuthKey } from '../config/upstream-auth.ts';
 import { createFileMirror, type FileMirror } from '../files/file-mirror.ts';
 import { createRepoMirror, type RepoMirror } from '../mirror/repo-mirror.ts';
 import type { Resilience } from '../mirror/upstream-calls.ts';
@@ -70,9 +71,14 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
   };
 
   const repos = new Map<string, RepoMirror>();
-  for (const repo of config.repos) {
-    const upstreams = repo.upstreams.map((upstream) =>
-      createUpstream(upstream, repo, { http, bus, store, limits: config.limits }),
+  for (const [i, repo] of config.repos.entries()) {
+    const upstreams = repo.upstreams.map((upstream, j) =>
+      createUpstream(upstream, repo, upstreamAuthKey('repos', i, j), {
+        http,
+        bus,
+        store,
+        limits: config.limits,
+      }),
     );
     repos.set(
       repo.name,
@@ -82,8 +88,16 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
   await Promise.all([...repos.values()].map((mirror) => mirror.load()));
 
   const files = new Map<string, FileMirror>();
-  for (const file of config.files) {
-    files.set(file.name, createFileMirror({ config: file, http, store, resilience, logger }));
+  for (const [i, file] of config.files.entries()) {
+    const credentials = file.upstreams.map((upstream, j) =>
+      upstream.auth
+        ? resolveUpstreamAuth(upstream.auth, upstreamAuthKey('files', i, j))
+        : undefined,
+    );
+    files.set(
+      file.name,
+      createFileMirror({ config: file, credentials, http, store, resilience, logger }),
+    );
   }
 
   return {

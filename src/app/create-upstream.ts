@@ -1,4 +1,5 @@
 import type { Config, RepoConfig, UpstreamConfig } from '../config/schema.ts';
+import { resolveUpstreamAuth } from '../config/upstream-auth.ts';
 import { createClassicUpstream } from '../mirror/classic-upstream.ts';
 import type { MirrorUpstream } from '../mirror/mirror-upstream.ts';
 import { createOciUpstream } from '../mirror/oci-upstream.ts';
@@ -15,18 +16,24 @@ export interface UpstreamDeps {
   limits: Config['limits'];
 }
 
-/** The upstream client for a configured URL: a classic repository, or an OCI registry. */
+/**
+ * The upstream client for a configured URL: a classic repository, or an OCI registry.
+ * `authKey` is where its `auth` sits in the config, for errors about its secret references.
+ */
 export function createUpstream(
   upstream: UpstreamConfig,
   repo: RepoConfig,
+  authKey: string,
   deps: UpstreamDeps,
 ): MirrorUpstream {
   const { http, bus, store } = deps;
+  const credentials = upstream.auth ? resolveUpstreamAuth(upstream.auth, authKey) : undefined;
   if (upstream.url.startsWith('oci:')) {
     const client = createOciRegistryClient({
       url: upstream.url,
       plainHttp: upstream.plainHttp,
-      ...(upstream.credentials ? { credentials: upstream.credentials } : {}),
+      chartHosts: upstream.chartHosts,
+      ...(credentials && 'password' in credentials ? { credentials } : {}),
       http,
       bus,
     });
@@ -34,9 +41,11 @@ export function createUpstream(
   }
   const client = createClassicRepoClient({
     url: upstream.url,
+    chartHosts: upstream.chartHosts,
+    ...(credentials ? { credentials } : {}),
     http,
     bus,
     maxIndexBytes: deps.limits.indexSize,
   });
-  return createClassicUpstream(client, upstream, store);
+  return createClassicUpstream(client, store);
 }

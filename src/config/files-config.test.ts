@@ -17,7 +17,7 @@ test('files: a plain URL is shorthand for { url }; defaults filled in', () => {
     'test',
   );
   const [helm] = config.files;
-  assert.deepEqual(helm?.upstreams[0], { url: 'https://get.helm.sh' });
+  assert.deepEqual(helm?.upstreams[0], { url: 'https://get.helm.sh', redirectHosts: [] });
   assert.equal(helm?.upstreams[1]?.rewrite?.to, '$1/helm-$1-$2');
   assert.equal(helm?.checksum, 'sidecar');
   assert.equal(helm?.refresh, 300_000);

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { BallastError } from '../errors/ballast-error.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { type Config, configSchema } from './schema.ts';
+import { checkUpstreamAuth } from './upstream-auth.ts';
 
 export interface LoadedConfig {
   config: Config;
@@ -11,7 +12,10 @@ export interface LoadedConfig {
   envOverrides: string[];
 }
 
-/** Reads, overrides from the environment, validates and freezes the config. */
+/**
+ * Reads, overrides from the environment, validates and freezes the config; every secret
+ * reference must resolve (the app reads them again when it builds its clients).
+ */
 export async function loadConfig(
   file: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
@@ -43,6 +47,7 @@ export function parseConfig(
   const envOverrides = applyEnvOverrides(raw as Record<string, unknown>, env);
   const result = configSchema.safeParse(raw);
   if (!result.success) throw configError(result.error);
+  checkUpstreamAuth(result.data, env);
   return { config: deepFreeze(result.data), envOverrides };
 }
 

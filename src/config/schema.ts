@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configDefaults as d } from './defaults.ts';
 import { parseDuration, parseRatio, parseSize } from './units.ts';
+import { upstreamAuthSchema } from './upstream-auth.ts';
 
 function human(parse: (v: string | number) => number | undefined, expected: string) {
   return z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -30,21 +31,57 @@ const repoName = z
   )
   .refine((name) => !['v2', 'api', 'files', 'metrics'].includes(name), 'is a reserved path');
 
+/** Credentials in a URL would sit in plain text in the config and in every log line. */
+const withoutUserInfo = (value: string) => {
+  if (!URL.canParse(value)) return true; // reported by the URL check itself
+  const url = new URL(value);
+  return url.username === '' && url.password === '';
+};
+const userInfoMessage =
+  'credentials in the URL are not used: give them as auth: { username, password: { env: NAME } } or auth: { token: { file: PATH } }';
+
 const upstreamUrl = z
   .string()
   .refine((value) => URL.canParse(value) && /^(https?|oci):$/.test(new URL(value).protocol), {
     message: 'expected an http://, https:// (classic repository) or oci:// (registry) URL',
-  });
+  })
+  .refine(withoutUserInfo, userInfoMessage);
 
-const upstream = z.strictObject({
-  url: upstreamUrl,
-  /** Hosts other than the upstream's own that its index may point chart URLs at. */
-  chartHosts: z.array(z.string().min(1)).default([]),
-  /** oci:// only: the registry speaks plain HTTP (e.g. a registry on loopback). */
-  plainHttp: z.boolean().default(false),
-  /** oci:// only: credentials for the registry's token or basic auth. */
-  credentials: z.strictObject({ username: z.string().min(1), password: z.string() }).optional(),
-});
+/** Host patterns (`charts.example.com`, `*.example.com`) an upstream's requests may also go to. */
+const hostPatterns = z
+  .array(
+    z
+      .string()
+      .regex(/^(\*\.)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])$/, 'expected a host name or *.domain'),
+  )
+  .default([]);
+
+const upstream = z
+  .strictObject({
+    url: upstreamUrl,
+    /** Hosts other than the upstream's own that its chart URLs and redirects may lead to. */
+    chartHosts: hostPatterns,
+    /** oci:// only: the registry speaks plain HTTP (e.g. a registry on loopback). */
+    plainHttp: z.boolean().default(false),
+    /** Credentials, sent to the upstream's own origin only (oci://: to its token realm too). */
+    auth: upstreamAuthSchema.optional(),
+    /** The inline form of earlier versions, refused with a pointer to its replacement. */
+    credentials: z
+      .never({
+        error:
+          'replaced by auth: { username, password: { env: NAME } }: secrets are references, not inline',
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.auth && 'token' in value.auth && value.url.startsWith('oci:'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'token'],
+        message:
+          'an oci:// upstream takes { username, password }: give a registry access token as the password',
+      });
+  });
 
 const repo = z.strictObject({
   name: repoName,
@@ -131,9 +168,13 @@ const compilableRegex = z.string().refine(
 const fileUpstream = z.preprocess(
   (value) => (typeof value === 'string' ? { url: value } : value),
   z.strictObject({
-    url: httpUrl,
+    url: httpUrl.refine(withoutUserInfo, userInfoMessage),
     /** Maps the requested path to this upstream's layout: `path.replace(RegExp(match), to)`. */
     rewrite: z.strictObject({ match: compilableRegex, to: z.string() }).optional(),
+    /** Hosts other than the upstream's own that its redirects may lead to. */
+    redirectHosts: hostPatterns,
+    /** Credentials, sent to the upstream's own origin only. */
+    auth: upstreamAuthSchema.optional(),
   }),
 );
 

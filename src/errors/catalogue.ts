@@ -42,12 +42,13 @@ export const errorCatalogue = {
   },
   BALLAST_DIGEST_MISMATCH: {
     status: 502,
-    message: '{what} from {source} has digest {actual}, expected {expected}',
+    // Nothing derived from the refused bytes (not even their hash) is quoted: they may be
+    // whatever an internal address answered.
+    message: '{what} from {source} does not match its digest {expected}; nothing was stored',
   },
   BALLAST_CHART_HOST_NOT_ALLOWED: {
     status: 502,
-    message:
-      'chart URL {url} points at host {host}, which is not the upstream {upstream}; list it in chartHosts of that upstream to allow it',
+    message: 'chart URL {url} is not allowed for upstream {upstream}: {reason}',
   },
   BALLAST_UPSTREAM_STATUS: {
     status: 502,
@@ -63,7 +64,12 @@ export const errorCatalogue = {
   },
   BALLAST_TOO_MANY_REDIRECTS: {
     status: 502,
-    message: '{source} redirected more than {limit} times',
+    message: 'following redirects from {source} stopped: {reason}',
+  },
+  BALLAST_REDIRECT_HOST_NOT_ALLOWED: {
+    status: 502,
+    message:
+      'redirect from {from} to {to} refused: not allowed for this upstream (allowed: {allowed}); nothing was requested there',
   },
   BALLAST_BLOB_NOT_FOUND: {
     status: 404,

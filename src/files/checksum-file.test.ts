@@ -34,10 +34,18 @@ test('malformed checksum files are refused with the reason', () => {
   assert.match(problem(`${hash.slice(1)}z  helm.tar.gz`), /line 1/);
   assert.match(problem(`${hash}0  helm.tar.gz`), /line 1/);
   assert.match(problem('<html>Not Found</html>'), /line 1/);
-  assert.match(problem(`${other}  helm.zip`), /names helm\.zip, not helm\.tar\.gz/);
+  assert.match(problem(`${other}  helm.zip`), /names another file, not helm\.tar\.gz/);
   assert.match(problem(`${hash}\n${other}`), /bare hash must be the only line/);
   assert.match(
     (parseChecksumFile(Buffer.from([0xff, 0xfe, 0x41]), ['x']) as { problem: string }).problem,
     /not UTF-8/,
   );
+});
+
+test('a refused checksum file is not quoted back', () => {
+  for (const text of ['db_password: hunter2', `${'a'.repeat(64)}  hunter2.tar.gz`]) {
+    const parsed = parseChecksumFile(Buffer.from(text), ['helm.tar.gz']);
+    assert.ok('problem' in parsed);
+    assert.doesNotMatch(parsed.problem, /hunter2/);
+  }
 });

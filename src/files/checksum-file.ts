@@ -10,6 +10,9 @@ const gnu = new RegExp(`^${hex}\\s[ *]?(.+)$`);
 const bsd = new RegExp(`^SHA256 \\((.+)\\) = ${hex}$`);
 
 /**
+ * Problems name line numbers and the file's own names, never the checksum file's content:
+ * a refused checksum file has not been verified, and the problem reaches clients.
+ *
  * The sha256 a checksum file gives for a file: a bare `HASH`, `HASH  NAME` lines (one or many,
  * as `sha256sum` writes them) or `SHA256 (NAME) = HASH`. With names, the line must name one of
  * `names` (the file's own name, as requested or as the upstream lays it out).
@@ -28,9 +31,8 @@ export function parseChecksumFile(bytes: Uint8Array, names: readonly string[]): 
   for (const [i, line] of lines.entries()) {
     const parsed = parseLine(line);
     if (!parsed) {
-      const shown = line.length > 80 ? `${line.slice(0, 80)}…` : line;
       return {
-        problem: `line ${i + 1} (${JSON.stringify(shown)}) is not "HASH", "HASH  NAME" or "SHA256 (NAME) = HASH" with a 64-character hex sha256`,
+        problem: `line ${i + 1} is not "HASH", "HASH  NAME" or "SHA256 (NAME) = HASH" with a 64-character hex sha256`,
       };
     }
     found.push(parsed);
@@ -43,8 +45,8 @@ export function parseChecksumFile(bytes: Uint8Array, names: readonly string[]): 
   const wanted = new Set(names);
   const match = found.find((f) => wanted.has(stripDotSlash(f.name as string)));
   if (!match) {
-    const listed = found.map((f) => f.name).join(', ');
-    return { problem: `names ${listed}, not ${[...wanted].join(' or ')}` };
+    const others = found.length === 1 ? 'another file' : `${found.length} other files`;
+    return { problem: `names ${others}, not ${[...wanted].join(' or ')}` };
   }
   return { digest: `sha256:${match.hash.toLowerCase()}` };
 }

@@ -20,9 +20,18 @@ export interface ChecksumSourceOptions {
   now: () => number;
 }
 
+export interface ExpectedDigest {
+  digest: Digest;
+  save(): Promise<void>;
+}
+
 export interface ChecksumSource {
-  /** The sha256 `path` must hash to: from a stored checksum file, else the first upstream's. */
-  expectedDigest(path: string, signal: AbortSignal): Promise<Digest>;
+  /**
+   * The sha256 `path` must hash to: from a stored checksum file, else the first upstream's.
+   * A fetched checksum file is stored by `save`, once the file it is for has been verified
+   * and stored: a file that is refused (too large, wrong bytes) leaves nothing behind.
+   */
+  expectedDigest(path: string, signal: AbortSignal): Promise<ExpectedDigest>;
   /** Fetches `FILE.sha256sum` (or `.sha256`) itself, checked to be a well-formed checksum file. */
   fetchChecksumFile(file: string, suffix: ChecksumSuffix, signal: AbortSignal): Promise<FileEntry>;
 }
@@ -35,13 +44,16 @@ export interface ChecksumSource {
 export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSource {
   const { mirror, upstreams, store, resilience, bus, now } = options;
 
-  /** One upstream's checksum file, parsed; a malformed one is refused (and counted). */
+  /**
+   * One upstream's checksum file, parsed; a malformed one is refused (and counted). Nothing is
+   * stored until `save` is called.
+   */
   async function fetchFrom(
     upstream: FileUpstream,
     file: string,
     suffix: ChecksumSuffix,
     signal: AbortSignal,
-  ): Promise<{ entry: FileEntry; digest: Digest }> {
+  ): Promise<{ digest: Digest; save(): Promise<FileEntry> }> {
     const upstreamPath = `${upstream.pathFor(file)}${suffix}`;
     const response = await upstream.open(upstreamPath, 'checksum', {
       what: 'checksum file',
@@ -67,24 +79,27 @@ export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSo
       });
       throw error;
     }
-    const blob = await store.putBlob(Readable.from([bytes]), {
-      maxBytes: maxChecksumBytes,
-      what: 'checksum file',
-      source: upstream.label,
-    });
-    const at = now();
-    const entry: FileEntry = {
-      format: 1,
-      path: `${file}${suffix}`,
-      digest: blob.digest,
-      size: blob.size,
-      upstream: upstream.label,
-      verifiedBy: 'is-checksum-file',
-      fetchedAt: at,
-      checkedAt: at,
+    const save = async () => {
+      const blob = await store.putBlob(Readable.from([bytes]), {
+        maxBytes: maxChecksumBytes,
+        what: 'checksum file',
+        source: upstream.label,
+      });
+      const at = now();
+      const entry: FileEntry = {
+        format: 1,
+        path: `${file}${suffix}`,
+        digest: blob.digest,
+        size: blob.size,
+        upstream: upstream.label,
+        verifiedBy: 'is-checksum-file',
+        fetchedAt: at,
+        checkedAt: at,
+      };
+      await writeFileEntry(store, mirror, entry);
+      return entry;
     };
-    await writeFileEntry(store, mirror, entry);
-    return { entry, digest: parsed.digest };
+    return { digest: parsed.digest, save };
   }
 
   /** A checksum file stored earlier (fetched for a file, or asked for by a client). */
@@ -103,17 +118,47 @@ export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSo
     return undefined;
   }
 
+  /**
+   * firstSuccess over the upstreams, except that when every upstream failed and one of them
+   * served a checksum file that was refused, that refusal is the error: what the client is
+   * told then agrees with the log line and the metric the refusal already gave, instead of
+   * another upstream's "not there".
+   */
+  async function fromUpstreams<T>(
+    label: string,
+    work: (upstream: FileUpstream, signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    let refused: unknown;
+    try {
+      const { value } = await firstSuccess(
+        resilience,
+        upstreams.map((u) => u.ref),
+        { repo: mirror, kind: 'checksum', label },
+        async (ref, s) => {
+          try {
+            return await work(upstreams[ref.position] as FileUpstream, s);
+          } catch (error) {
+            if (isBallastError(error, 'BALLAST_FILE_CHECKSUM_INVALID')) refused ??= error;
+            throw error;
+          }
+        },
+        signal,
+      );
+      return value;
+    } catch (error) {
+      throw isMissing(error) && refused ? refused : error;
+    }
+  }
+
   return {
     async expectedDigest(file, signal) {
       const known = await stored(file);
-      if (known) return known;
+      if (known) return { digest: known, save: async () => {} };
       try {
-        const { value } = await firstSuccess(
-          resilience,
-          upstreams.map((u) => u.ref),
+        const found = await fromUpstreams(
           `files/${mirror}/${file}.sha256sum`,
-          async (ref, s) => {
-            const upstream = upstreams[ref.position] as FileUpstream;
+          async (upstream, s) => {
             let lastMissing: unknown;
             for (const suffix of checksumSuffixes) {
               try {
@@ -127,7 +172,7 @@ export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSo
           },
           signal,
         );
-        return value.digest;
+        return { digest: found.digest, save: async () => void (await found.save()) };
       } catch (error) {
         if (isMissing(error)) {
           throw new BallastError(
@@ -150,14 +195,12 @@ export function createChecksumSource(options: ChecksumSourceOptions): ChecksumSo
     },
 
     async fetchChecksumFile(file, suffix, signal) {
-      const { value } = await firstSuccess(
-        resilience,
-        upstreams.map((u) => u.ref),
+      const found = await fromUpstreams(
         `files/${mirror}/${file}${suffix}`,
-        (ref, s) => fetchFrom(upstreams[ref.position] as FileUpstream, file, suffix, s),
+        (upstream, s) => fetchFrom(upstream, file, suffix, s),
         signal,
       );
-      return value.entry;
+      return found.save();
     },
   };
 }

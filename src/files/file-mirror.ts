@@ -4,6 +4,7 @@ import { firstSuccess, type Resilience } from '../mirror/upstream-calls.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Digest, Store } from '../store/store.ts';
+import type { UpstreamCredentials } from '../upstream/credentials.ts';
 import type { HttpClient } from '../upstream/http-client.ts';
 import { createChecksumSource, isMissing } from './checksum-source.ts';
 import { type FileEntry, listFileEntries, readFileEntry, writeFileEntry } from './file-entry.ts';
@@ -13,6 +14,8 @@ import { compileGlobs } from './path-glob.ts';
 
 export interface FileMirrorOptions {
   config: FileMirrorConfig;
+  /** Per upstream, in config order: its `auth`, resolved. */
+  credentials?: readonly (UpstreamCredentials | undefined)[];
   http: HttpClient;
   store: Store;
   resilience: Resilience;
@@ -60,7 +63,7 @@ export function createFileMirror(options: FileMirrorOptions): FileMirror {
   const now = options.now ?? Date.now;
   const logger = options.logger.child({ files: config.name });
   const upstreams: FileUpstream[] = config.upstreams.map((u, i) =>
-    createFileUpstream(u, i, { http: options.http, bus }),
+    createFileUpstream(u, i, { http: options.http, bus, credentials: options.credentials?.[i] }),
   );
   const checksums = createChecksumSource({
     mirror: config.name,
@@ -102,7 +105,7 @@ export function createFileMirror(options: FileMirrorOptions): FileMirror {
     const { value } = await firstSuccess(
       bodyResilience,
       upstreams.map((u) => u.ref),
-      `files/${config.name}/${path}`,
+      { repo: config.name, kind: 'file', label: `files/${config.name}/${path}` },
       async (ref, s) => {
         const upstream = upstreams[ref.position] as FileUpstream;
         const headers: Record<string, string> = {};
@@ -168,7 +171,8 @@ export function createFileMirror(options: FileMirrorOptions): FileMirror {
       } else {
         const verify = config.checksum === 'sidecar' && !isMutable(path);
         const expected = verify ? await checksums.expectedDigest(path, signal) : undefined;
-        entry = await download(path, expected, previous, signal);
+        entry = await download(path, expected?.digest, previous, signal);
+        await expected?.save();
         await writeFileEntry(store, config.name, entry);
       }
     } catch (error) {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chartFileName, chartPath, resolveChartUrl, unsafeFileNameReason } from './chart-url.ts';
+import {
+  chartFileName,
+  chartPath,
+  provenanceUrl,
+  resolveChartUrl,
+  unsafeFileNameReason,
+} from './chart-url.ts';
 
 test('relative chart URLs resolve against the repo URL with a trailing slash forced', () => {
   assert.equal(
@@ -46,4 +52,15 @@ test('file names that could escape the repository are refused', () => {
   }
   assert.equal(unsafeFileNameReason('app-1.0.0.tgz'), undefined);
   assert.equal(unsafeFileNameReason('app-1.0.0.tgz.prov'), undefined);
+});
+
+test('.prov goes on the path of a chart URL; its query stays', () => {
+  assert.equal(
+    provenanceUrl('https://h.example/charts/app-1.0.0.tgz?token=abc&x=1'),
+    'https://h.example/charts/app-1.0.0.tgz.prov?token=abc&x=1',
+  );
+  assert.equal(
+    provenanceUrl('https://h.example/app-1.0.0.tgz'),
+    'https://h.example/app-1.0.0.tgz.prov',
+  );
 });

@@ -12,6 +12,16 @@ export function resolveChartUrl(repoUrl: string, reference: string): string {
   return resolved.toString();
 }
 
+/**
+ * The provenance file of a chart URL: `.prov` goes on the path, and a query the URL carries
+ * (a signed or token URL) stays as it is.
+ */
+export function provenanceUrl(chartUrl: string): string {
+  const url = new URL(chartUrl);
+  url.pathname += '.prov';
+  return url.toString();
+}
+
 /** The file name Ballast serves a chart under: `{name}-{version}.tgz`. */
 export function chartFileName(name: string, version: string): string {
   return `${name}-${version}.tgz`;

@@ -73,10 +73,10 @@ test('a JSON index is read leniently: unknown fields are dropped', () => {
 });
 
 test('YAML is strict: an unknown field rejects the whole index', () => {
-  assert.match(invalidReason(`${wellFormed}surprise: 1\n`), /surprise: unknown field/);
+  assert.match(invalidReason(`${wellFormed}surprise: 1\n`), /invalid: <key \d+>: unknown field/);
   assert.match(
     invalidReason(wellFormed.replace('    deprecated: "false"', '    colour: blue')),
-    /entries\.app\[1\]\.colour: unknown field/,
+    /invalid: entries\.<chart 1>\[1\]\.<key \d+>: unknown field/,
   );
 });
 
@@ -94,7 +94,7 @@ test('malformed documents get a clear reason', () => {
   assert.match(invalidReason('entries: {}\n'), /no API version specified/);
   assert.match(
     invalidReason('apiVersion: v1\nentries:\n  app: not-a-list\n'),
-    /entries\.app: expected a list/,
+    /entries\.<chart 1>: expected a list/,
   );
   assert.match(
     invalidReason(wellFormed.replace('    deprecated: "false"', '    keywords: one')),
@@ -192,4 +192,19 @@ test('a chart named __proto__ cannot pollute prototypes', () => {
   );
   assert.equal(({} as Record<string, unknown>).name, undefined);
   assert.equal(Object.keys(index.entries).length, 1);
+});
+
+test('a refused index is described by position, never by its own keys or values', () => {
+  const hostile = [
+    `${wellFormed}db_password: hunter2\n`,
+    wellFormed.replace('    deprecated: "false"', '    aws_secret: AKIAEXAMPLE'),
+    'apiVersion: v1\nentries:\n  internal-db-creds: hunter2\n',
+    'apiVersion: v1\nentries: *hunter2\n',
+    'apiVersion: v1\nentries: !hunter2 {}\n',
+    'apiVersion: v1\nentries:\n  x:\n    - annotations: { db_password: [hunter2] }\n',
+  ];
+  for (const text of hostile) {
+    const reason = invalidReason(text);
+    assert.doesNotMatch(reason, /hunter2|db_password|aws_secret|AKIA|internal-db/, reason);
+  }
 });

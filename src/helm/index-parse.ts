@@ -50,6 +50,10 @@ interface Context {
 }
 
 /**
+ * Error messages may reach clients, and an index that fails to parse has not been verified:
+ * they name Helm's own field names and positions (`entries.<chart 3>[1]`, `<key 7>`), line
+ * and column, never a key or value of the document itself.
+ *
  * Parses an upstream index.yaml the way Helm does: JSON leniently, YAML strictly (unknown
  * fields and duplicate keys reject the whole index), entries Helm would skip are dropped and
  * reported. YAML scalars stay strings, as Helm reads them into string fields.
@@ -87,13 +91,21 @@ function load(
       strict: true,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw invalid(
-      error instanceof RangeError
-        ? 'the document is nested too deeply'
-        : `not valid YAML: ${message}`,
+      error instanceof RangeError ? 'the document is nested too deeply' : yamlProblem(error),
     );
   }
+}
+
+/** js-yaml's reason and position, without the snippet and the names it quotes. */
+function yamlProblem(error: unknown): string {
+  const { reason, mark } = error as { reason?: unknown; mark?: { line: number; column: number } };
+  const what =
+    typeof reason === 'string'
+      ? reason.replace(/"[^"]*"|'[^']*'|!<[^>]*>|!\S*/g, '…').slice(0, 120)
+      : 'syntax error';
+  const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+  return `not valid YAML: ${what}${where}`;
 }
 
 class FieldError extends Error {}
@@ -109,14 +121,15 @@ function normalizeIndex(raw: Raw, context: Context): ParsedIndex {
   let versions = 0;
   const rawEntries = index.entries ?? {};
   if (!isMapping(rawEntries)) throw new FieldError('entries: expected a mapping of chart names');
-  for (const [chart, list] of Object.entries(rawEntries)) {
+  for (const [position, [chart, list]] of Object.entries(rawEntries).entries()) {
     if (isNull(list)) continue;
+    const chartPath = `entries.<chart ${position + 1}>`;
     if (!Array.isArray(list))
-      throw new FieldError(`entries.${chart}: expected a list of chart versions`);
+      throw new FieldError(`${chartPath}: expected a list of chart versions`);
     const kept: ChartVersion[] = [];
     list.forEach((item, i) => {
       if (isNull(item)) return;
-      const entry = normalizeObject(item, chartVersionFields, `entries.${chart}[${i}]`, context);
+      const entry = normalizeObject(item, chartVersionFields, `${chartPath}[${i}]`, context);
       if (entry.apiVersion === undefined || entry.apiVersion === '') entry.apiVersion = 'v1';
       const reason = skipReason(entry);
       if (reason) {
@@ -141,14 +154,18 @@ function normalizeObject(
 ): Record<string, unknown> {
   if (!isMapping(raw)) throw new FieldError(`${path || 'document'}: expected a mapping`);
   const out: Record<string, unknown> = Object.create(null);
-  for (const [key, value] of Object.entries(raw)) {
-    const fieldPath = path ? `${path}.${key}` : key;
-    spend(context, fieldPath);
-    const kind = fields[key];
+  for (const [position, [key, value]] of Object.entries(raw).entries()) {
+    const kind = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (kind === undefined) {
-      if (context.strict) throw new FieldError(`${fieldPath}: unknown field`);
+      spend(context, path);
+      if (context.strict)
+        throw new FieldError(
+          `${path ? `${path}.` : ''}<key ${position + 1}>: unknown field (Helm refuses the whole index)`,
+        );
       continue;
     }
+    const fieldPath = path ? `${path}.${key}` : key;
+    spend(context, fieldPath);
     if (isNull(value)) continue;
     // Entries are walked one by one by the caller, so that bad ones can be skipped.
     out[key] = kind === 'entries' ? value : convert(value, kind, fieldPath, context);
@@ -175,10 +192,12 @@ function convert(value: Raw, kind: FieldKind, path: string, context: Context): u
     case 'stringMap': {
       if (!isMapping(value)) throw new FieldError(`${path}: expected a mapping of strings`);
       const out: Record<string, string> = Object.create(null);
-      for (const [key, item] of Object.entries(value)) {
+      for (const [position, [key, item]] of Object.entries(value).entries()) {
         spend(context, path);
         out[key] =
-          item === null ? '' : (convert(item, 'string', `${path}.${key}`, context) as string);
+          item === null
+            ? ''
+            : (convert(item, 'string', `${path}.<key ${position + 1}>`, context) as string);
       }
       return out;
     }

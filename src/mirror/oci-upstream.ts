@@ -29,8 +29,8 @@ export function createOciUpstream(
     if (!reference || reference.registry !== registry || !inNamespace) {
       throw new BallastError('BALLAST_CHART_HOST_NOT_ALLOWED', {
         url,
-        host: reference?.registry ?? url,
         upstream: client.label,
+        reason: 'an index entry of an OCI upstream must point into its own registry namespace',
       });
     }
     const chart =

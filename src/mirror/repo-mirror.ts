@@ -1,6 +1,6 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
-import { unsafeFileNameReason } from '../helm/chart-url.ts';
+import { provenanceUrl, unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
@@ -150,7 +150,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       const { value, upstream } = await firstSuccess(
         resilience,
         upstreams.map((u) => u.ref),
-        `${repo.name}/index.yaml`,
+        { repo: repo.name, kind: 'index', label: `${repo.name}/index.yaml` },
         (ref, s) =>
           (upstreams[ref.position] as UpstreamIndex).fetch(
             {
@@ -189,7 +189,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         firstSuccess(
           resilience,
           [u.ref],
-          `${repo.name}/index.yaml`,
+          { repo: repo.name, kind: 'index', label: `${repo.name}/index.yaml` },
           (_ref, s) =>
             u.fetch({ lastGoodVersions: u.versions, maxShrink: repo.guard.maxShrink }, s),
           signal,
@@ -249,9 +249,13 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     if (!current) {
       await refresh(signal).catch((error: unknown) => {
         if (current) return;
+        // The cause's code goes along, so the client can tell what failed upstream.
+        const reason = isBallastError(error)
+          ? `${error.code}: ${error.message}`
+          : (error as Error).message;
         throw new BallastError(
           'BALLAST_INDEX_UNAVAILABLE',
-          { repo: repo.name, reason: (error as Error).message },
+          { repo: repo.name, reason },
           { cause: error },
         );
       });
@@ -285,6 +289,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
    */
   async function fromUpstreams<T>(
     file: string,
+    kind: 'chart' | 'prov',
     source: ChartSource,
     work: (upstream: UpstreamIndex, url: string, signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
@@ -296,7 +301,11 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     const { value } = await firstSuccess(
       resilience,
       order.map((p) => (upstreams[p] as UpstreamIndex).ref),
-      `${repo.name}/charts/${file}`,
+      {
+        repo: repo.name,
+        kind,
+        label: `${repo.name}/charts/${file}${kind === 'prov' ? '.prov' : ''}`,
+      },
       async (ref, s) => {
         const upstream = upstreams[ref.position] as UpstreamIndex;
         let url = source.url;
@@ -366,6 +375,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       const fetchChart = (flightSignal: AbortSignal) =>
         fromUpstreams(
           file,
+          'chart',
           source,
           (upstream, url, s) =>
             upstream.client.fetchChart(
@@ -402,7 +412,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       const { value } = await firstSuccess(
         resilience,
         [upstream.ref],
-        `${repo.name}/manifests/${file}`,
+        { repo: repo.name, kind: 'manifest', label: `${repo.name}/manifests/${file}` },
         async (_ref, s) => {
           if (!upstream.client.fetchManifest)
             throw new BallastError('BALLAST_CHART_NOT_FOUND', { repo: repo.name, file });
@@ -426,9 +436,10 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       bus.emit('cache:miss', { repo: repo.name, kind: 'prov' });
       const body = await fromUpstreams(
         chartFile,
+        'prov',
         source,
         (upstream, url, s) =>
-          upstream.client.fetchSidecar(`${url}.prov`, 'provenance', limits.provSize, s),
+          upstream.client.fetchSidecar(provenanceUrl(url), 'provenance', limits.provSize, s),
         signal ?? new AbortController().signal,
       );
       await store.putDocument(key, body);

@@ -25,6 +25,13 @@ export interface UpstreamRef {
   position: number;
 }
 
+/** What a call fetches: `label` for logs; `repo` and `kind` (bounded) for metrics. */
+export interface CallName {
+  repo: string;
+  kind: string;
+  label: string;
+}
+
 /**
  * Runs `work` against the upstreams in order through retry, breakers and hedging, inside one
  * deadline; the first success wins. `signal` is the client's: when it goes away, so does the work.
@@ -32,7 +39,7 @@ export interface UpstreamRef {
 export async function firstSuccess<T>(
   resilience: Resilience,
   upstreams: readonly UpstreamRef[],
-  label: string,
+  name: CallName,
   work: (upstream: UpstreamRef, signal: AbortSignal) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<{ value: T; upstream: UpstreamRef }> {
@@ -44,7 +51,9 @@ export async function firstSuccess<T>(
       deadline: clock.now() + resilience.deadlineMs,
       signal,
       method: 'GET',
-      label,
+      label: name.label,
+      repo: name.repo,
+      kind: name.kind,
       breakers: resilience.breakers,
       latencies: resilience.latencies,
       retry: resilience.retry,

@@ -38,8 +38,15 @@ export interface BallastEvents {
     consecutiveFailures: number;
     cause?: string;
   };
-  'hedge:fired': { label: string; index: number; reason: 'delay' | 'failure' };
-  'hedge:won': { label: string; index: number; started: number };
+  /** `label` names the object (logs); `repo` and `kind` are bounded (metrics). */
+  'hedge:fired': {
+    repo: string;
+    kind: string;
+    label: string;
+    index: number;
+    reason: 'delay' | 'failure';
+  };
+  'hedge:won': { repo: string; kind: string; label: string; index: number; started: number };
   'dns:stale': { hostname: string; ageMs: number; cause: string };
   'dns:lookup-failed': { hostname: string; cause: string; servedFrom: 'stale' | 'static' | 'none' };
   // file mirrors (src/files): `repo` of cache:hit/miss names the file mirror for kind 'file'

@@ -95,13 +95,13 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
   const hedgesFired = new Counter({
     name: 'ballast_hedges_fired_total',
     help: 'Requests to a next upstream started while an earlier one was still slow or had failed.',
-    labelNames: ['label'],
+    labelNames: ['repo', 'kind'],
     registers,
   });
   const hedgesWon = new Counter({
     name: 'ballast_hedges_won_total',
     help: 'Hedged requests answered first by a later upstream (index = its position).',
-    labelNames: ['label', 'index'],
+    labelNames: ['repo', 'kind', 'index'],
     registers,
   });
   const dnsStale = new Counter({
@@ -185,9 +185,9 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     breakerState.set({ upstream: key }, stateValue[to]);
     breakerTransitions.inc({ upstream: key, to });
   });
-  bus.on('hedge:fired', ({ label }) => hedgesFired.inc({ label }));
-  bus.on('hedge:won', ({ label, index }) => {
-    if (index > 0) hedgesWon.inc({ label, index: String(index) });
+  bus.on('hedge:fired', ({ repo, kind }) => hedgesFired.inc({ repo, kind }));
+  bus.on('hedge:won', ({ repo, kind, index }) => {
+    if (index > 0) hedgesWon.inc({ repo, kind, index: String(index) });
   });
   bus.on('dns:stale', ({ hostname }) => dnsStale.inc({ hostname }));
   bus.on('dns:lookup-failed', ({ hostname, cause }) => dnsFailures.inc({ hostname, cause }));

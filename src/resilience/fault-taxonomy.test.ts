@@ -100,7 +100,7 @@ const cases: Case[] = [
   ],
   [
     'redirect loop',
-    new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source, limit: 5 }),
+    new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source, reason: 'a loop' }),
     'too-many-redirects',
     false,
   ],
@@ -108,6 +108,12 @@ const cases: Case[] = [
     'chart host not allowed',
     new BallastError('BALLAST_CHART_HOST_NOT_ALLOWED', { url: 'u', host: 'h', upstream: 'x' }),
     'chart-host-not-allowed',
+    false,
+  ],
+  [
+    'redirect host not allowed',
+    new BallastError('BALLAST_REDIRECT_HOST_NOT_ALLOWED', { source, from: 'a', to: 'b' }),
+    'redirect-host-not-allowed',
     false,
   ],
   ['breaker open', unreachable('BREAKER_OPEN'), 'breaker-open', true, true],

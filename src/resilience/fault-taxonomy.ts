@@ -134,6 +134,7 @@ export const faultRules: readonly FaultRule[] = Object.freeze([
   permanent('body-too-large', { code: ['BALLAST_BODY_TOO_LARGE'] }),
   permanent('too-many-redirects', { code: ['BALLAST_TOO_MANY_REDIRECTS'] }),
   permanent('chart-host-not-allowed', { code: ['BALLAST_CHART_HOST_NOT_ALLOWED'] }),
+  permanent('redirect-host-not-allowed', { code: ['BALLAST_REDIRECT_HOST_NOT_ALLOWED'] }),
 
   // Ballast's own breaker skipped the host: it will let a probe through after its cool-down.
   rule('breaker-open', true, { errno: ['BREAKER_OPEN'] }, true),

@@ -43,8 +43,11 @@ export interface HedgeOptions {
   delayFor(index: number): number;
   clock: Clock;
   signal?: AbortSignal;
-  /** Names what is fetched, in events (e.g. 'repo/index.yaml'). */
+  /** Names what is fetched, in events for logs (e.g. 'repo/index.yaml'). */
   label?: string;
+  /** The repository (or file mirror) and kind of object: bounded names, for metrics. */
+  repo?: string;
+  kind?: string;
   bus?: EventBus;
   classify?: (error: unknown) => FaultVerdict;
 }
@@ -70,6 +73,8 @@ export function hedge<T>(
     return Promise.reject(new RangeError('hedge needs at least one attempt'));
   const { clock, signal, bus } = options;
   const label = options.label ?? '';
+  const repo = options.repo ?? '';
+  const kind = options.kind ?? '';
   const classify = options.classify ?? classifyFault;
   const controllers: AbortController[] = [];
   const errors: unknown[] = [];
@@ -109,14 +114,14 @@ export function hedge<T>(
       const controller = new AbortController();
       controllers.push(controller);
       running++;
-      if (reason !== 'first') bus?.emit('hedge:fired', { label, index, reason });
+      if (reason !== 'first') bus?.emit('hedge:fired', { repo, kind, label, index, reason });
       armTimer(index);
       new Promise<T>((settle) => settle(attempt({ index, signal: controller.signal }))).then(
         (value) => {
           running--;
           if (done) return;
           const started = controllers.length;
-          bus?.emit('hedge:won', { label, index, started });
+          bus?.emit('hedge:won', { repo, kind, label, index, started });
           finish(() => resolve({ value, winner: index, started }), new HedgeLostError(index));
         },
         (error: unknown) => {

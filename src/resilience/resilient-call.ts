@@ -29,6 +29,9 @@ export interface ResilientCallOptions {
   method?: string;
   /** Names what is fetched in hedge events, e.g. 'bitnami/index.yaml'. */
   label?: string;
+  /** Repository and kind of object, for metrics (whose labels must stay few). */
+  repo?: string;
+  kind?: string;
   breakers: BreakerRegistry;
   latencies: LatencyWindows;
   retry?: Partial<RetryPolicy>;
@@ -102,6 +105,8 @@ export function callUpstreams<T>(
     clock,
     signal: options.signal,
     label: options.label,
+    repo: options.repo,
+    kind: options.kind,
     bus,
     delayFor: (index) => {
       const call = calls[index];

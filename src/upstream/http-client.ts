@@ -1,6 +1,7 @@
 import type { LookupFunction } from 'node:net';
-import { Agent, type Dispatcher, interceptors } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { BallastError } from '../errors/ballast-error.ts';
+import type { HostPolicy } from './host-policy.ts';
 import { translateNetworkError } from './network-errors.ts';
 
 export interface HttpClientOptions {
@@ -16,6 +17,15 @@ export interface GetOptions {
   maxBytes: number;
   /** What is fetched, for error messages ("index", "chart"). */
   what: string;
+  /**
+   * Where redirects may lead: every hop must pass it, else the request fails with
+   * BALLAST_REDIRECT_HOST_NOT_ALLOWED before anything is sent there.
+   */
+  hosts: HostPolicy;
+  /**
+   * Request headers. `authorization` and `cookie` go only to the first URL's origin: a hop
+   * to another origin is asked without them (as Helm does without --pass-credentials).
+   */
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /**
@@ -44,10 +54,17 @@ export interface HttpClient {
 }
 
 const bodySnippetBytes = 2048;
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const redirectBodyBytes = 16 * 1024;
+const originBoundHeaders = ['authorization', 'cookie'];
+/** Location headers are outside input: messages quote at most this much of one. */
+const maxShownUrl = 256;
 
 /**
  * The HTTP client for every upstream, on undici: connect, headers and body timeouts, bounded
- * redirects and body sizes, and network errors translated into Ballast's own at this edge.
+ * body sizes, and network errors translated into Ballast's own at this edge. Redirects are
+ * followed here, hop by hop, so that each hop is checked against the upstream's host policy
+ * before it is requested (undici's redirect interceptor would follow any Location).
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const agent = new Agent({
@@ -59,32 +76,72 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     bodyTimeout: options.timeouts.body,
     connections: 64,
   });
-  const dispatcher: Dispatcher = agent.compose(
-    interceptors.redirect({ maxRedirections: options.maxRedirects }),
-  );
   const userAgent = options.userAgent ?? 'ballast';
 
-  async function get(url: string, request: GetOptions): Promise<UpstreamResponse> {
-    const source = redact(url);
-    let response: Dispatcher.ResponseData;
+  async function send(url: URL, request: GetOptions, source: string, sameOrigin: boolean) {
+    const headers: Record<string, string> = { 'user-agent': userAgent };
+    for (const [name, value] of Object.entries(request.headers ?? {})) {
+      if (sameOrigin || !originBoundHeaders.includes(name.toLowerCase())) headers[name] = value;
+    }
     try {
-      response = await dispatcher.request({
-        origin: new URL(url).origin,
-        path: pathOf(url),
+      return await agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: 'GET',
-        headers: { 'user-agent': userAgent, ...request.headers },
+        headers,
         signal: request.signal,
       });
     } catch (error) {
       throw translateNetworkError(error, source, options.timeouts);
     }
+  }
+
+  async function get(url: string, request: GetOptions): Promise<UpstreamResponse> {
+    const first = new URL(url);
+    const visited = new Set<string>();
+    let current = first;
+    let source = redact(url);
+    for (;;) {
+      visited.add(current.href);
+      const response = await send(current, request, source, current.origin === first.origin);
+      const { statusCode } = response;
+      if (!redirectStatuses.has(statusCode)) return answer(response, request, source);
+      // Reading a redirect's (small) body lets its connection serve the next hop.
+      await response.body.dump({ limit: redirectBodyBytes }).catch(() => {});
+      const next = nextHop(current, response.headers.location, source, statusCode);
+      const stop = (reason: string) =>
+        new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source: redact(url), reason });
+      if (visited.has(next.href))
+        throw stop(
+          next.href === current.href
+            ? `${shown(current)} redirects to itself (a loop)`
+            : `${shown(current)} redirects back to an earlier hop, ${shown(next)} (a loop)`,
+        );
+      if (visited.size > options.maxRedirects)
+        throw stop(`it redirected more than ${options.maxRedirects} times (maxRedirects)`);
+      if (!request.hosts.allows(next))
+        throw new BallastError('BALLAST_REDIRECT_HOST_NOT_ALLOWED', {
+          source: redact(url),
+          from: source,
+          to: shown(next),
+          allowed: request.hosts.describe(),
+        });
+      current = next;
+      source = `${shown(current)} (redirected from ${redact(url)})`;
+    }
+  }
+
+  async function answer(
+    response: Dispatcher.ResponseData,
+    request: GetOptions,
+    source: string,
+  ): Promise<UpstreamResponse> {
     const { statusCode } = response;
     const headers = flattenHeaders(response.headers);
-    if (statusCode >= 300 && statusCode < 400 && statusCode !== 304) {
-      discard(response.body);
-      throw new BallastError('BALLAST_TOO_MANY_REDIRECTS', { source, limit: options.maxRedirects });
-    }
-    if ((statusCode < 200 || statusCode >= 400) && !request.acceptStatus?.includes(statusCode)) {
+    if (
+      (statusCode < 200 || (statusCode >= 300 && statusCode !== 304)) &&
+      !request.acceptStatus?.includes(statusCode)
+    ) {
       const bodySnippet = await readSnippet(response.body);
       throw new BallastError('BALLAST_UPSTREAM_STATUS', {
         source,
@@ -122,6 +179,31 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       await agent.destroy();
     },
   };
+}
+
+/** The URL a redirect points at; a redirect without a usable Location is an error status. */
+function nextHop(
+  current: URL,
+  location: string | string[] | undefined,
+  source: string,
+  statusCode: number,
+): URL {
+  const target = Array.isArray(location) ? location[0] : location;
+  if (target && URL.canParse(target, current.href)) {
+    const next = new URL(target, current);
+    next.hash = '';
+    return next;
+  }
+  throw new BallastError('BALLAST_UPSTREAM_STATUS', {
+    source,
+    statusCode,
+    bodySnippet: 'a redirect without a usable Location header',
+  });
+}
+
+function shown(url: URL): string {
+  const text = redact(url.href);
+  return text.length > maxShownUrl ? `${text.slice(0, maxShownUrl)}…` : text;
 }
 
 async function* limitBody(
@@ -180,11 +262,6 @@ function flattenHeaders(
   for (const [name, value] of Object.entries(headers))
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   return out;
-}
-
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.pathname}${parsed.search}`;
 }
 
 /** URLs go into logs and error messages without credentials or query secrets. */

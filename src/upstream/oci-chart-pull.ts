@@ -42,7 +42,6 @@ export async function pullChartVersion(
     throw new BallastError('BALLAST_DIGEST_MISMATCH', {
       what: `${what} (per its OCI manifest)`,
       source: client.label,
-      actual: layer.digest,
       expected: request.expectedDigest,
     });
   const config = await client.storeBlob(store, chart, manifest.chart.config, {

@@ -8,6 +8,7 @@ import { isTag } from '../oci/names.ts';
 import { OciFormatError } from '../oci/oci-format-error.ts';
 import { formatOciChartUrl, type OciUpstreamLocation } from '../oci/oci-reference.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
+import { createHostPolicy } from './host-policy.ts';
 import type { HttpClient } from './http-client.ts';
 import {
   chartRepositoryChecked,
@@ -47,6 +48,8 @@ export interface OciRegistryClientOptions {
   url: string;
   /** Talk http instead of https (a registry without TLS, like a test registry on loopback). */
   plainHttp?: boolean;
+  /** Hosts besides the registry (and its token realm) that redirects may lead to: blob CDNs. */
+  chartHosts?: readonly string[];
   credentials?: RegistryCredentials;
   http: HttpClient;
   bus: EventBus;
@@ -115,15 +118,25 @@ export function createOciRegistryClient(options: OciRegistryClientOptions): OciR
   const { bus } = options;
   const label = `oci://${location.registry}${location.namespace ? `/${location.namespace}` : ''}`;
   const base = `${options.plainHttp ? 'http' : 'https'}://${location.registry}`;
+  // Token realms the registry named in its challenges: requests may go there too.
+  const realms = new Set<string>();
+  const hosts = createHostPolicy({
+    origin: new URL(base).origin,
+    hosts: options.chartHosts ?? [],
+    hostsKey: 'chartHosts',
+    origins: realms,
+  });
   const auth = createRegistryAuth({
     http: options.http,
+    hosts,
+    onRealm: (origin) => realms.add(origin),
     label,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.now ? { now: options.now } : {}),
     maxTokenBytes: limits.tokenBytes,
     observe: (kind, work) => observed(kind, work),
   });
-  const transport = createRegistryTransport({ http: options.http, auth, base, label });
+  const transport = createRegistryTransport({ http: options.http, hosts, auth, base, label });
 
   const observed = createRequestObserver(bus, label);
   const repositoryOf = (chart: string) => chartRepositoryChecked(location, chart);
@@ -151,7 +164,7 @@ export function createOciRegistryClient(options: OciRegistryClientOptions): OciR
         throw new BallastError('BALLAST_OCI_RESPONSE_INVALID', {
           what: `manifest ${name}`,
           source: label,
-          reason: `Docker-Content-Digest ${JSON.stringify(announced)} is not a digest`,
+          reason: 'its Docker-Content-Digest header is not a digest',
         });
       // A digest of another algorithm cannot be checked here; the bytes' own sha256 is kept.
       const expected = byDigest ? reference : announced;
@@ -159,7 +172,6 @@ export function createOciRegistryClient(options: OciRegistryClientOptions): OciR
         throw new BallastError('BALLAST_DIGEST_MISMATCH', {
           what: `manifest ${name}`,
           source: label,
-          actual: digest,
           expected,
         });
       let parsed: ChartManifest;
@@ -247,7 +259,6 @@ export function createOciRegistryClient(options: OciRegistryClientOptions): OciR
         throw new BallastError('BALLAST_DIGEST_MISMATCH', {
           what,
           source: label,
-          actual,
           expected: config.digest,
         });
       try {

@@ -1,4 +1,5 @@
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
+import type { HostPolicy } from './host-policy.ts';
 import type { HttpClient, UpstreamResponse } from './http-client.ts';
 import type { RegistryAuth } from './oci-token-auth.ts';
 
@@ -27,6 +28,8 @@ export interface RegistryTransport {
 
 export interface RegistryTransportOptions {
   http: HttpClient;
+  /** Where redirects may lead (blobs are often redirected to a CDN). */
+  hosts: HostPolicy;
   auth: RegistryAuth;
   /** `https://registry[:port]` (or http with plainHttp). */
   base: string;
@@ -35,6 +38,7 @@ export interface RegistryTransportOptions {
 
 export function createRegistryTransport({
   http,
+  hosts,
   auth,
   base,
   label,
@@ -47,7 +51,12 @@ export function createRegistryTransport({
       ...(request.accept ? { accept: request.accept } : {}),
       ...(authorization ? { authorization } : {}),
     });
-    const common = { what: request.what, maxBytes: request.maxBytes, signal: request.signal };
+    const common = {
+      what: request.what,
+      maxBytes: request.maxBytes,
+      hosts,
+      signal: request.signal,
+    };
     const first = await http.get(url, {
       ...common,
       headers: headers(auth.headerFor(request.scope)),

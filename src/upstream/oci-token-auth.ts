@@ -1,5 +1,6 @@
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
+import type { HostPolicy } from './host-policy.ts';
 import type { HttpClient } from './http-client.ts';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.ts';
 
@@ -10,6 +11,10 @@ export interface RegistryCredentials {
 
 export interface RegistryAuthOptions {
   http: HttpClient;
+  /** Where the token request's redirects may lead. */
+  hosts: HostPolicy;
+  /** Told each token realm's origin before it is asked, so the host policy admits it. */
+  onRealm?: (origin: string) => void;
   /** The registry as it appears in errors and logs, e.g. `oci://ghcr.io/org`. */
   label: string;
   credentials?: RegistryCredentials;
@@ -45,7 +50,7 @@ const defaultTokenLifetimeS = 60;
 const renewEarlyMs = 5_000;
 
 export function createRegistryAuth(options: RegistryAuthOptions): RegistryAuth {
-  const { http, label, credentials } = options;
+  const { http, hosts, label, credentials } = options;
   const now = options.now ?? Date.now;
   const maxTokenBytes = options.maxTokenBytes ?? 64 * 1024;
   const observe = options.observe ?? ((_kind, work) => work());
@@ -77,12 +82,14 @@ export function createRegistryAuth(options: RegistryAuthOptions): RegistryAuth {
     const wanted = scope || challenge.params.scope;
     if (wanted) for (const one of wanted.split(' ')) realmUrl.searchParams.append('scope', one);
     const source = `token endpoint ${realmUrl.origin}${realmUrl.pathname} of ${label}`;
+    options.onRealm?.(realmUrl.origin);
     let body: Buffer;
     try {
       const response = await observe('oci-token', () =>
         http.getBuffer(realmUrl.toString(), {
           what: 'registry token',
           maxBytes: maxTokenBytes,
+          hosts,
           headers: {
             accept: 'application/json',
             ...(basicHeader ? { authorization: basicHeader } : {}),

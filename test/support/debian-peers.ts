@@ -8,6 +8,7 @@ export const debianPeers = {
   dnsmasq: { binary: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
   wrk: { binary: '/usr/bin/wrk', package: 'wrk' },
   umoci: { binary: '/usr/bin/umoci', package: 'umoci' },
+  htpasswd: { binary: '/usr/bin/htpasswd', package: 'apache2-utils' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;

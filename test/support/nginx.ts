@@ -9,7 +9,10 @@ import { removeDir, tempDir } from './temp-dir.ts';
 export interface Nginx {
   url: string;
   port: number;
-  /** Lines of the access log so far (method, path, status, bytes), to count upstream hits. */
+  /**
+   * Lines of the access log so far (method, path, status, bytes, and with `userFile` the
+   * user nginx authenticated, `-` for none), to count upstream hits.
+   */
   accessLog(): Promise<string[]>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -19,10 +22,15 @@ export interface Nginx {
  * Debian's real nginx serving `root` as static files on 127.0.0.1, in the foreground,
  * with its config, pid, logs and temp paths all in a temp dir that `stop()` removes.
  */
-export async function startNginx(options: { root: string; gzip?: boolean }): Promise<Nginx> {
+export async function startNginx(options: {
+  root: string;
+  gzip?: boolean;
+  /** An htpasswd file: every request then needs Basic auth (`auth_basic`). */
+  userFile?: string;
+}): Promise<Nginx> {
   const root = resolve(options.root);
   const nginx = await runNginx('nginx', (prefix, port) =>
-    nginxConf(prefix, root, port, options.gzip ?? false),
+    nginxConf(prefix, root, port, options.gzip ?? false, options.userFile),
   );
   const accessLog = async () =>
     (await readFile(join(nginx.prefix, 'access.log'), 'utf8')).split('\n').filter(Boolean);
@@ -90,7 +98,16 @@ events { worker_connections 1024; }`,
   };
 }
 
-function nginxConf(prefix: string, root: string, port: number, gzip: boolean): string {
+function nginxConf(
+  prefix: string,
+  root: string,
+  port: number,
+  gzip: boolean,
+  userFile: string | undefined,
+): string {
+  const auth = userFile
+    ? `auth_basic "private charts";\n    auth_basic_user_file ${resolve(userFile)};`
+    : '';
   const basics = nginxBasics(prefix);
   return `${basics.main}
 worker_processes 1;
@@ -102,7 +119,7 @@ http {
     text/plain txt prov sha256 sha256sum;
   }
   default_type application/octet-stream;
-  log_format ballast '$request_method $uri $status $body_bytes_sent';
+  log_format ballast '$request_method $uri $status $body_bytes_sent${userFile ? ' $remote_user' : ''}';
   access_log ${join(prefix, 'access.log')} ballast;
   ${basics.http}
   sendfile on;
@@ -115,6 +132,7 @@ http {
   server {
     listen 127.0.0.1:${port};
     root ${root};
+    ${auth}
     location / { try_files $uri =404; }
   }
 }

@@ -35,6 +35,8 @@ export interface RecordedRequest {
   method: string;
   /** Decoded path without the query. */
   path: string;
+  /** The request target as sent: path and query, undecoded. */
+  url: string;
   headers: IncomingHttpHeaders;
 }
 
@@ -61,14 +63,22 @@ const contentTypes: Record<string, string> = {
  * A controllable classic upstream: serves files under `root` on 127.0.0.1 (GET and HEAD,
  * with ETag / Last-Modified and 304s), and answers faults set per path.
  */
-export async function startStaticServer(options: { root: string }): Promise<StaticServer> {
+export async function startStaticServer(options: {
+  root: string;
+  /** Every request must carry exactly this Authorization header, else 401 (a private repo). */
+  authorization?: string;
+}): Promise<StaticServer> {
   const root = resolve(options.root);
   const faults = new Map<string, Fault>();
   const requests: RecordedRequest[] = [];
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-      requests.push({ method: req.method ?? '', path, headers: req.headers });
+      requests.push({ method: req.method ?? '', path, url: req.url ?? '/', headers: req.headers });
+      if (options.authorization && req.headers.authorization !== options.authorization) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer realm="private"' }).end();
+        return;
+      }
       const fault = takeFault(faults, path);
       if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.hang) return;

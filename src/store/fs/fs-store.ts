@@ -97,7 +97,6 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
           throw new BallastError('BALLAST_DIGEST_MISMATCH', {
             what: options.what,
             source: options.source,
-            actual: digest,
             expected: options.expectedDigest,
           });
         }
