@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { UpstreamConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import type { IndexValidators } from '../upstream/classic-repo-client.ts';
 import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
@@ -66,7 +66,7 @@ export interface UpstreamIndexOptions {
 
 export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamIndex {
   const { repo, client, store, bus, buildIndex, position } = options;
-  const docKey = `repos/${repo}/upstreams/${createHash('sha256').update(client.url).digest('hex').slice(0, 16)}`;
+  const docKey = storeKeys.upstreamIndex(repo, client.url);
   const ref: UpstreamRef = { key: client.key, position };
   let validators: IndexValidators | undefined;
   let versions: number | undefined;
