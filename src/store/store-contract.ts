@@ -194,7 +194,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     const won = racers.filter((r) => r.status === 'fulfilled');
     assert.equal(won.length, 1);
     for (const lost of racers.filter((r) => r.status === 'rejected'))
-      assert.ok(isBallastError(lost.reason, 'BALLAST_STORE_CONFLICT'));
+      assert.ok(isBallastError(lost.reason, 'BALLAST_STORE_CONFLICT'), String(lost.reason));
     const stored = await store.getDocument('repos/a/index');
     assert.ok(stored && /^(x+|y+|z+)$/.test(stored.toString()) && stored.length === 5000);
     assert.equal((await store.statDocument('repos/a/index'))?.version, won[0]?.value);
