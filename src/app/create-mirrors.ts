@@ -9,9 +9,9 @@ import { createBreakerRegistry } from '../resilience/circuit-breaker.ts';
 import { createSystemClock } from '../resilience/clock.ts';
 import { createResolver } from '../resilience/dns-resolver.ts';
 import { createLatencyWindows } from '../resilience/latency-window.ts';
-import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Store } from '../store/store.ts';
 import { createHttpClient, type HttpClient } from '../upstream/http-client.ts';
+import { createStore } from './create-store.ts';
 import { createUpstream } from './create-upstream.ts';
 
 /** Everything of a Ballast but its HTTP face: what `serve`, `sync` and `export` share. */
@@ -35,7 +35,7 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
   const bus = createEventBus();
   logEvents(bus, logger);
   const clock = createSystemClock();
-  const store = await createFsStore({ root: config.storage.fs.path });
+  const store = await createStore(config, logger);
   const resolver = createResolver({
     ...(config.resolver.servers ? { servers: config.resolver.servers } : {}),
     staleFor: config.resolver.staleFor,
