@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,10 +14,11 @@ import {
 import yaml from 'js-yaml';
 import { request } from 'undici';
 import { cleanUpS3 } from '../src/store/s3/s3-cleanup.ts';
-import { type BallastProcess, startBallastProcess } from './support/ballast.ts';
+import type { BallastProcess } from './support/ballast.ts';
 import { buildClassicRepo, type ClassicRepo } from './support/classic-repo.ts';
 import { createHelm, helmMajors } from './support/helm.ts';
-import { type Rgw, startRgw } from './support/rgw.ts';
+import { listenOnLoopback } from './support/loopback-server.ts';
+import { type Rgw, startRgw, startS3Replica } from './support/rgw.ts';
 import { writeSeededFile } from './support/seeded-bytes.ts';
 import { removeDir, tempDir } from './support/temp-dir.ts';
 
@@ -37,7 +36,6 @@ async function startUpstream(root: string) {
     indexDelayMs: 0,
     indexGets: 0,
   };
-  const sockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
     if (state.down) return req.socket.resetAndDestroy();
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -52,20 +50,7 @@ async function startUpstream(root: string) {
     res.writeHead(200, { 'content-length': info.size });
     createReadStream(file).pipe(res);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    state,
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { ...(await listenOnLoopback(server)), state };
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -105,19 +90,11 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
   const replicas: BallastProcess[] = [];
 
   const startReplica = async () => {
-    const dataDir = join(work, `data-${replicas.length}`);
-    const replica = await startBallastProcess(
-      {
-        storage: {
-          fs: { path: dataDir },
-          s3: { bucket: rgw.bucket, endpoint: rgw.endpoint, forcePathStyle: true },
-        },
-        repos: [{ name: 'demo', upstreams: [{ url: upstream.url }], refresh: '1s' }],
-        files: [{ name: 'big', upstreams: [upstream.url], checksum: 'sidecar' }],
-        resilience: { deadline: '10s', retry: { maxAttempts: 2 } },
-      },
-      { dataDir, env: rgw.env },
-    );
+    const replica = await startS3Replica(rgw, join(work, `data-${replicas.length}`), {
+      repos: [{ name: 'demo', upstreams: [{ url: upstream.url }], refresh: '1s' }],
+      files: [{ name: 'big', upstreams: [upstream.url], checksum: 'sidecar' }],
+      resilience: { deadline: '10s', retry: { maxAttempts: 2 } },
+    });
     replicas.push(replica);
     return replica;
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { type BallastProcess, startBallastProcess } from './ballast.ts';
 import { requireExecutable } from './debian-peers.ts';
 import { freePort, withFreePort } from './ports.ts';
 import { httpProbe, type RunningProcess, startProcess } from './processes.ts';
@@ -228,4 +229,27 @@ rgw enable apis = s3, admin
 rgw run sync thread = false
 rgw enable lc threads = false
 `;
+}
+
+/**
+ * `ballast serve` with the bucket as its store (through `endpoint`, e.g. a fault proxy), the
+ * credentials in its environment as the SDK's chain reads them, and a data dir it must not
+ * create.
+ */
+export function startS3Replica(
+  rgw: Rgw,
+  dataDir: string,
+  config: Record<string, unknown>,
+  endpoint = rgw.endpoint,
+): Promise<BallastProcess> {
+  return startBallastProcess(
+    {
+      storage: {
+        fs: { path: dataDir },
+        s3: { bucket: rgw.bucket, endpoint, forcePathStyle: true },
+      },
+      ...config,
+    },
+    { dataDir, env: rgw.env },
+  );
 }
