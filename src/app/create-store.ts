@@ -29,7 +29,9 @@ export async function createStore(
     retryAfterCapMs: retry.retryAfterCap,
     deadlineMs: deadline,
   };
+  const log = logger.child({ store: `s3://${s3.bucket}/${s3.prefix}` });
   const client = createS3Client({
+    warn: (message) => log.warn(message),
     ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
     ...(s3.region ? { region: s3.region } : {}),
     forcePathStyle: s3.forcePathStyle,
@@ -47,7 +49,6 @@ export async function createStore(
       });
     throw translateS3Error(error, 'HEAD bucket', s3.bucket);
   }
-  const log = logger.child({ store: `s3://${s3.bucket}/${s3.prefix}` });
   const store = createS3Store({
     client,
     bucket: s3.bucket,

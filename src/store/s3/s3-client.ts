@@ -8,7 +8,11 @@ export interface S3ClientOptions {
   retry: StoreRetryPolicy;
   /** TCP connect, and the longest silence on a socket mid-request (a stalled server). */
   timeouts: { connectMs: number; idleMs: number };
+  /** Where the SDK's own warnings go (it writes them to the console otherwise). */
+  warn?: (message: string) => void;
 }
+
+const ignore = () => {};
 
 /**
  * One client for AWS S3, MinIO and Ceph RGW alike. Checksums are computed and validated only
@@ -25,6 +29,14 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     retryStrategy: createStoreRetryStrategy(options.retry),
+    // Requests and failures are the store's to report (a 404 is an answer, not an error).
+    logger: {
+      trace: ignore,
+      debug: ignore,
+      info: ignore,
+      error: ignore,
+      warn: (...content: unknown[]) => (options.warn ?? ignore)(content.map(String).join(' ')),
+    },
     requestHandler: {
       connectionTimeout: options.timeouts.connectMs,
       socketTimeout: options.timeouts.idleMs,
