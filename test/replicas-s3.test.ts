@@ -166,7 +166,6 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
   });
 
   test('replicas refreshing at once with different answers never store the refused one', async () => {
-    const [a, b] = replicas as [BallastProcess, BallastProcess];
     const full = await readFile(repo.indexPath, 'utf8');
     const before = versionsOf(Buffer.from(full));
     const parsed = yaml.load(full) as { entries: Record<string, unknown[]> };
@@ -180,13 +179,14 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
     try {
       const deadline = Date.now() + 8000;
       while (Date.now() < deadline) {
-        await Promise.all([a, b].map((r) => get(`${r.url}/demo/index.yaml`)));
+        // Whichever replica holds the refresh lease asks; the others may take it over.
+        await Promise.all(replicas.slice(0, 3).map((r) => get(`${r.url}/demo/index.yaml`)));
         await sleep(400);
       }
     } finally {
       upstream.state.index = undefined;
     }
-    assert.ok(turn >= 4, `the upstream was asked (${turn} times)`);
+    assert.ok(turn >= 3, `the upstream was asked (${turn} times)`);
     for (const replica of replicas.slice(0, 3)) {
       const { body } = await get(`${replica.url}/demo/index.yaml`);
       assert.deepEqual(versionsOf(body), before);

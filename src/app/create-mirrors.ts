@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { createFileMirror, type FileMirror } from '../files/file-mirror.ts';
 import { createRepoMirror, type RepoMirror } from '../mirror/repo-mirror.ts';
@@ -69,6 +71,7 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
     hedge: hedge.enabled ? { floorMs: hedge.floor, ceilingMs: hedge.ceiling } : false,
   };
 
+  const replica = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const repos = new Map<string, RepoMirror>();
   for (const repo of config.repos) {
     const upstreams = repo.upstreams.map((upstream) =>
@@ -76,7 +79,16 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
     );
     repos.set(
       repo.name,
-      createRepoMirror({ repo, upstreams, store, resilience, logger, limits: config.limits }),
+      createRepoMirror({
+        repo,
+        upstreams,
+        store,
+        resilience,
+        logger,
+        limits: config.limits,
+        // Replicas on one bucket take turns asking an upstream (a lease in the bucket).
+        ...(config.storage.s3 ? { replica } : {}),
+      }),
     );
   }
   await Promise.all([...repos.values()].map((mirror) => mirror.load()));

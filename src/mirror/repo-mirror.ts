@@ -7,6 +7,7 @@ import type { BlobInfo, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
+import { createRefreshLease } from './refresh-lease.ts';
 import { runIndexBuild } from './run-index-build.ts';
 import type { ChartSource, ServedIndex } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
@@ -22,6 +23,8 @@ export interface RepoMirrorOptions {
   logger: Logger;
   limits: { chartSize: number; provSize: number };
   now?: () => number;
+  /** Set when replicas share the store: this one's name in refresh leases. */
+  replica?: string;
   /** Where index builds run; a child process unless a test says otherwise. */
   buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
 }
@@ -75,6 +78,17 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       bus,
       buildIndex,
       now,
+      ...(options.replica
+        ? {
+            lease: createRefreshLease({
+              store,
+              key: storeKeys.upstreamLease(repo.name, client.url),
+              holder: options.replica,
+              durationMs: repo.refresh,
+              now,
+            }),
+          }
+        : {}),
     }),
   );
   const refreshFlight = createSingleFlight<void>();

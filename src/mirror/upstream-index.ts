@@ -6,6 +6,7 @@ import { storeKeys } from '../store/store-keys.ts';
 import type { IndexValidators } from '../upstream/classic-repo-client.ts';
 import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
+import type { RefreshLease } from './refresh-lease.ts';
 import type { ChartSource } from './served-index.ts';
 import {
   readStoredIndexMeta,
@@ -62,10 +63,12 @@ export interface UpstreamIndexOptions {
   bus: EventBus;
   buildIndex: BuildIndex;
   now: () => number;
+  /** With replicas: only the lease holder asks the upstream; the others take what it stores. */
+  lease?: RefreshLease;
 }
 
 export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamIndex {
-  const { repo, client, store, bus, buildIndex, position } = options;
+  const { repo, client, store, bus, buildIndex, position, lease } = options;
   const docKey = storeKeys.upstreamIndex(repo, client.url);
   const ref: UpstreamRef = { key: client.key, position };
   let validators: IndexValidators | undefined;
@@ -201,6 +204,10 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
       // Another replica stored a newer index: take it, then ask the upstream with its
       // validators (a 304, usually). Served even if the upstream fails now.
       const adopted = await adoptNewer();
+      // Another replica holds the lease: it asks the upstream, this one reads the bucket.
+      // Nothing stored yet (a first start) is always worth asking the upstream for.
+      if (versions !== undefined && lease && !(await lease.acquire()))
+        return adopted ? { changed: true, built: adopted } : { changed: false };
       try {
         const fetched = await fetchUpstream(
           adopted ? { ...options, lastGoodVersions: adopted.served.versions } : options,

@@ -22,6 +22,9 @@ export const storeKeys = Object.freeze({
   /** One upstream's last good index, as received (a header line, then its bytes). */
   upstreamIndex: (repo: string, upstreamUrl: string) =>
     `repos/${repo}/upstreams/${sha256Hex(upstreamUrl).slice(0, 16)}`,
+  /** Which replica asks an upstream for its index; outside `roots`, never bundled. */
+  upstreamLease: (repo: string, upstreamUrl: string) =>
+    `leases/repos/${repo}/${sha256Hex(upstreamUrl).slice(0, 16)}`,
   provenance: (repo: string, chartDigest: Digest) =>
     `repos/${repo}/provenance/${hex(chartDigest)}.prov`,
 
