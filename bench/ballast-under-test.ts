@@ -37,6 +37,11 @@ export interface BallastUnderTestOptions {
   dir: string;
   /** Write a V8 CPU profile (`--cpu-prof`) into this dir when Ballast exits. */
   cpuProfileDir?: string;
+  /** Instead of a store in `dir` (e.g. `{ s3: … }`), and the environment it needs. */
+  storage?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  /** File mirrors, as in the config. */
+  files?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -59,7 +64,8 @@ export async function startBallastUnderTest(
     const config = {
       listen: `127.0.0.1:${port}`,
       log: { level: 'warn' },
-      storage: { fs: { path: join(options.dir, 'data') } },
+      storage: options.storage ?? { fs: { path: join(options.dir, 'data') } },
+      ...(options.files ? { files: options.files } : {}),
       // Longer than any run, so no background revalidation lands inside a measurement.
       repos: [
         {
@@ -80,6 +86,7 @@ export async function startBallastUnderTest(
       [...nodeArgs, entry, 'serve', '--config', configFile],
       {
         name: 'ballast',
+        ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
         ready: httpProbe(`${url}/-/readyz`, (res) => res.statusCode === 200),
         readyTimeoutMs: 30_000,
         // Time to write the CPU profile on the way out.

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { resolveUpstreamAuth, upstreamAuthKey } from '../config/upstream-auth.ts';
 import { createFileMirror, type FileMirror } from '../files/file-mirror.ts';
@@ -10,9 +12,9 @@ import { createBreakerRegistry } from '../resilience/circuit-breaker.ts';
 import { createSystemClock } from '../resilience/clock.ts';
 import { createResolver } from '../resilience/dns-resolver.ts';
 import { createLatencyWindows } from '../resilience/latency-window.ts';
-import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Store } from '../store/store.ts';
 import { createHttpClient, type HttpClient } from '../upstream/http-client.ts';
+import { createStore } from './create-store.ts';
 import { createUpstream } from './create-upstream.ts';
 
 /** Everything of a Ballast but its HTTP face: what `serve`, `sync` and `export` share. */
@@ -36,7 +38,7 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
   const bus = createEventBus();
   logEvents(bus, logger);
   const clock = createSystemClock();
-  const store = await createFsStore({ root: config.storage.fs.path });
+  const store = await createStore(config, logger);
   const resolver = createResolver({
     ...(config.resolver.servers ? { servers: config.resolver.servers } : {}),
     staleFor: config.resolver.staleFor,
@@ -70,6 +72,7 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
     hedge: hedge.enabled ? { floorMs: hedge.floor, ceilingMs: hedge.ceiling } : false,
   };
 
+  const replica = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const repos = new Map<string, RepoMirror>();
   for (const [i, repo] of config.repos.entries()) {
     const upstreams = repo.upstreams.map((upstream, j) =>
@@ -82,7 +85,16 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
     );
     repos.set(
       repo.name,
-      createRepoMirror({ repo, upstreams, store, resilience, logger, limits: config.limits }),
+      createRepoMirror({
+        repo,
+        upstreams,
+        store,
+        resilience,
+        logger,
+        limits: config.limits,
+        // Replicas on one bucket take turns asking an upstream (a lease in the bucket).
+        ...(config.storage.s3 ? { replica } : {}),
+      }),
     );
   }
   await Promise.all([...repos.values()].map((mirror) => mirror.load()));

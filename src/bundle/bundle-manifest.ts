@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Digest, isDigest, isDocumentKey } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 
 /** The first entry of every bundle: what it holds, with the sha256 and size of every entry. */
 export const manifestEntryName = 'ballast-bundle.json';
@@ -9,7 +10,7 @@ export const bundleVersion = 1;
 export const maxManifestBytes = 256 * 1024 * 1024;
 
 /** Store documents a bundle may carry: repositories, OCI manifests, file mirrors. */
-export const bundleDocumentPrefixes = ['repos/', 'oci/', 'files/'] as const;
+export const bundleDocumentPrefixes = storeKeys.roots;
 
 export interface BundleEntry {
   /** `blobs/sha256/<hex>` or `docs/<store key>`. */

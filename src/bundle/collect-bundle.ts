@@ -1,8 +1,7 @@
 import type { Mirrors } from '../app/create-mirrors.ts';
 import { BallastError } from '../errors/ballast-error.ts';
-import { fileEntryKey } from '../files/file-entry.ts';
-import { manifestChartKey, upstreamManifestKey } from '../mirror/oci-manifests.ts';
 import type { Digest } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 
 /** What goes into a bundle: store documents by key and blobs by digest. */
 export interface BundleContent {
@@ -36,7 +35,7 @@ export async function collectBundle(
       throw new BallastError('BALLAST_EXPORT_FAILED', {
         reason: `repository ${name} has no index in the store; run ballast sync --repo ${name} first`,
       });
-    for (const key of await store.listDocuments(`repos/${name}/`)) documents.add(key);
+    for (const key of await store.listDocuments(storeKeys.repo(name))) documents.add(key);
     const { index } = await mirror.index(signal);
     for (const [file, source] of index.charts) {
       if (!(await store.statBlob(source.digest))) {
@@ -45,16 +44,16 @@ export async function collectBundle(
       }
       blobs.add(source.digest);
       charts.add(source.digest);
-      const manifest = await store.getDocument(upstreamManifestKey(source.digest));
+      const manifest = await store.getDocument(storeKeys.ociUpstreamManifest(source.digest));
       if (!manifest) continue;
-      documents.add(upstreamManifestKey(source.digest));
+      documents.add(storeKeys.ociUpstreamManifest(source.digest));
       const config = configDigestOf(manifest);
       if (config && (await store.statBlob(config))) blobs.add(config);
     }
   }
   if (charts.size > 0) {
     // Manifest digest → chart: lets clients that pull by digest find the chart after import.
-    for (const key of await store.listDocuments('oci/manifest-charts/')) {
+    for (const key of await store.listDocuments(storeKeys.ociManifestCharts)) {
       const chart = (await store.getDocument(key))?.toString('utf8');
       if (chart && charts.has(chart) && key === manifestChartKeyOf(key)) documents.add(key);
     }
@@ -68,7 +67,7 @@ export async function collectBundle(
         skipped.push({ source: name, name: entry.path });
         continue;
       }
-      documents.add(fileEntryKey(name, entry.path));
+      documents.add(storeKeys.fileEntry(name, entry.path));
       blobs.add(entry.digest);
     }
   }
@@ -77,7 +76,7 @@ export async function collectBundle(
 
 /** Pointers to other documents (which upstream is served) go last, after what they point at. */
 function byCommitOrder(a: string, b: string): number {
-  const late = (key: string) => (/^repos\/[^/]+\/served$/.test(key) ? 1 : 0);
+  const late = (key: string) => (storeKeys.isServedIndex(key) ? 1 : 0);
   return late(a) - late(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
@@ -95,5 +94,5 @@ function configDigestOf(manifest: Buffer): Digest | undefined {
 
 /** Only keys in the exact form Ballast writes. */
 function manifestChartKeyOf(key: string): string {
-  return manifestChartKey(`sha256:${key.slice(key.lastIndexOf('/') + 1)}`);
+  return storeKeys.ociManifestChart(`sha256:${key.slice(key.lastIndexOf('/') + 1)}`);
 }

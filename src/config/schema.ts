@@ -211,11 +211,41 @@ const files = z
     });
   });
 
+/** The bucket is the store: set, it replaces storage.fs (no local data directory). */
+const s3Storage = z.strictObject({
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3 to 63 characters)'),
+  prefix: z
+    .string()
+    .regex(
+      /^([a-zA-Z0-9_-][a-zA-Z0-9._-]*\/)*$/,
+      'expected folder names each ending in "/", e.g. prod/',
+    )
+    .default(d.storage.s3.prefix),
+  endpoint: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .optional(),
+  /** Without it, the AWS SDK's chain (AWS_REGION, the profile) decides. */
+  region: z.string().min(1).optional(),
+  forcePathStyle: z.boolean().default(d.storage.s3.forcePathStyle),
+  cache: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      maxSize: size.prefault(d.storage.s3.cache.maxSize),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   listen: listen.default(d.listen),
   storage: z
     .strictObject({
       fs: z.strictObject({ path: z.string().min(1).default(d.storage.fs.path) }).prefault({}),
+      s3: s3Storage.optional(),
     })
     .prefault({}),
   log: z

@@ -79,6 +79,18 @@ export const errorCatalogue = {
     status: 400,
     message: 'invalid store key {key}: {reason}',
   },
+  BALLAST_STORE_CONFLICT: {
+    status: 409,
+    message: 'store document {key} was not written: {reason}',
+  },
+  BALLAST_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'the store did not answer {operation} {key}: {reason}',
+  },
+  BALLAST_STORE_FAILED: {
+    status: 500,
+    message: 'the store refused {operation} {key}: {reason}',
+  },
   BALLAST_BAD_REQUEST: {
     status: 400,
     message: 'the request is malformed',

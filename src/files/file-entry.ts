@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type Digest, isDigest, type Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 
 /** What the store knows of one path of a file mirror; the bytes are the blob `digest`. */
 export interface FileEntry {
@@ -19,24 +19,12 @@ export interface FileEntry {
   validators?: { etag?: string; lastModified?: string };
 }
 
-/**
- * Entries live at `files/{mirror}/entries/{sha256 of the path}`: any path the URL allows maps
- * to a valid store key, and no path can name another key.
- */
-export function fileEntryKey(mirror: string, path: string): string {
-  return `${fileEntryPrefix(mirror)}${createHash('sha256').update(path).digest('hex')}`;
-}
-
-export function fileEntryPrefix(mirror: string): string {
-  return `files/${mirror}/entries/`;
-}
-
 export async function readFileEntry(
   store: Store,
   mirror: string,
   path: string,
 ): Promise<FileEntry | undefined> {
-  const bytes = await store.getDocument(fileEntryKey(mirror, path));
+  const bytes = await store.getDocument(storeKeys.fileEntry(mirror, path));
   if (!bytes) return undefined;
   const entry = parseFileEntry(bytes);
   // A hash collision is not a worry; a document copied by hand under another key is.
@@ -48,16 +36,16 @@ export async function writeFileEntry(
   mirror: string,
   entry: FileEntry,
 ): Promise<void> {
-  await store.putDocument(fileEntryKey(mirror, entry.path), JSON.stringify(entry));
+  await store.putDocument(storeKeys.fileEntry(mirror, entry.path), JSON.stringify(entry));
 }
 
 /** Every entry of a mirror, sorted by path; unreadable documents are left out. */
 export async function listFileEntries(store: Store, mirror: string): Promise<FileEntry[]> {
   const entries: FileEntry[] = [];
-  for (const key of await store.listDocuments(fileEntryPrefix(mirror))) {
+  for (const key of await store.listDocuments(storeKeys.fileEntries(mirror))) {
     const bytes = await store.getDocument(key);
     const entry = bytes && parseFileEntry(bytes);
-    if (entry && key === fileEntryKey(mirror, entry.path)) entries.push(entry);
+    if (entry && key === storeKeys.fileEntry(mirror, entry.path)) entries.push(entry);
   }
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -33,6 +33,7 @@ const documentKinds = Object.freeze([
   { name: 'built manifest', pattern: /^oci\/manifests\/[0-9a-f]{64}$/, role: 'chart-manifest' },
   { name: 'manifest pointer', pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
   { name: 'quarantined blob', pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
+  { name: 'refresh lease', pattern: /^leases\/repos\/[^/]+\/[0-9a-f]{16}$/, role: 'none' },
 ] as const);
 
 export type DocumentRole = (typeof documentKinds)[number]['role'];

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { type TestContext, test } from 'node:test';
-import { manifestChartKey, upstreamManifestKey } from '../mirror/oci-manifests.ts';
 import { spoolIndex, storedIndexDocument } from '../mirror/stored-index.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Digest, Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import { collectGarbage } from './gc-store.ts';
 
 const put = (store: Store, text: string) =>
@@ -64,14 +64,16 @@ test('a chart no index lists goes with its manifest and provenance documents; a 
       ],
     });
   await store.putDocument(
-    upstreamManifestKey(listed.digest),
+    storeKeys.ociUpstreamManifest(listed.digest),
     manifest(listed.digest, listedConfig.digest),
   );
   await store.putDocument(
-    upstreamManifestKey(dropped.digest),
+    storeKeys.ociUpstreamManifest(dropped.digest),
     manifest(dropped.digest, droppedConfig.digest),
   );
-  const pointer = manifestChartKey(`sha256:${createHash('sha256').update('m').digest('hex')}`);
+  const pointer = storeKeys.ociManifestChart(
+    `sha256:${createHash('sha256').update('m').digest('hex')}`,
+  );
   await store.putDocument(pointer, dropped.digest);
   const provenance = `repos/demo/provenance/${hex(dropped.digest)}.prov`;
   await store.putDocument(provenance, 'signature');
@@ -84,11 +86,11 @@ test('a chart no index lists goes with its manifest and provenance documents; a 
   );
   assert.deepEqual(
     report.removedDocuments.sort(),
-    [pointer, provenance, upstreamManifestKey(dropped.digest)].sort(),
+    [pointer, provenance, storeKeys.ociUpstreamManifest(dropped.digest)].sort(),
   );
   assert.ok(await store.statBlob(listed.digest));
   assert.ok(await store.statBlob(listedConfig.digest));
-  assert.ok(await store.getDocument(upstreamManifestKey(listed.digest)));
+  assert.ok(await store.getDocument(storeKeys.ociUpstreamManifest(listed.digest)));
   assert.equal(await store.getDocument(pointer), undefined);
 });
 

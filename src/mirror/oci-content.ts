@@ -2,7 +2,8 @@ import { isSha256Digest } from '../oci/digest.ts';
 import { tagToVersion, versionToTag } from '../oci/tag-version.ts';
 import type { OciContentSource } from '../server/routes/oci-routes.ts';
 import type { Digest, Store } from '../store/store.ts';
-import { chartManifest, manifestChartKey } from './oci-manifests.ts';
+import { storeKeys } from '../store/store-keys.ts';
+import { chartManifest } from './oci-manifests.ts';
 import type { RepoMirror } from './repo-mirror.ts';
 import type { ChartSource } from './served-index.ts';
 
@@ -38,7 +39,7 @@ export function createMirrorOciContent(
     if (known) return known;
     const upstream = await mirror.upstreamManifest(file, signal);
     const manifest = await chartManifest(store, chart, `${mirror.name}/${file}`, upstream);
-    await store.putDocument(manifestChartKey(manifest.digest), chart.digest);
+    await store.putDocument(storeKeys.ociManifestChart(manifest.digest), chart.digest);
     const entry = { ...manifest, chart: chart.digest };
     if (manifests.size >= 10_000) manifests.delete(manifests.keys().next().value as string);
     manifests.set(key, entry);
@@ -68,7 +69,9 @@ export function createMirrorOciContent(
         const entry = versions.found.get(tagToVersion(reference));
         return entry && manifestOf(versions.mirror, entry.file, signal);
       }
-      const chartDigest = (await store.getDocument(manifestChartKey(reference)))?.toString('utf8');
+      const chartDigest = (
+        await store.getDocument(storeKeys.ociManifestChart(reference))
+      )?.toString('utf8');
       const entry = [...versions.found.values()].find((e) => e.source.digest === chartDigest);
       if (!entry) return undefined;
       const manifest = await manifestOf(versions.mirror, entry.file, signal);

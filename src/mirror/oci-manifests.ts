@@ -5,23 +5,7 @@ import { type Sha256Digest, sha256Digest } from '../oci/digest.ts';
 import { ociManifestMediaType } from '../oci/media-types.ts';
 import type { OciManifestContent } from '../server/routes/oci-routes.ts';
 import type { BlobInfo, Digest, Store } from '../store/store.ts';
-
-const hex = (digest: string) => digest.slice('sha256:'.length);
-
-/** An OCI upstream's manifest for a chart, by the chart's digest, as the registry sent it. */
-export function upstreamManifestKey(chartDigest: Digest): string {
-  return `oci/upstream-manifests/${hex(chartDigest)}`;
-}
-
-/** Ballast's own manifest for a chart that came from a classic repository. */
-function builtManifestKey(chartDigest: Digest): string {
-  return `oci/manifests/${hex(chartDigest)}`;
-}
-
-/** Which chart a manifest digest stands for, so clients can ask by digest after a restart. */
-export function manifestChartKey(manifestDigest: string): string {
-  return `oci/manifest-charts/${hex(manifestDigest)}`;
-}
+import { storeKeys } from '../store/store-keys.ts';
 
 /**
  * The manifest of a chart that is in the store. A chart from an OCI upstream keeps the
@@ -35,7 +19,8 @@ export async function chartManifest(
   what: string,
   upstreamManifest?: Buffer,
 ): Promise<OciManifestContent & { config: Digest }> {
-  const kept = upstreamManifest ?? (await store.getDocument(builtManifestKey(chart.digest)));
+  const kept =
+    upstreamManifest ?? (await store.getDocument(storeKeys.ociBuiltManifest(chart.digest)));
   if (kept) {
     const parsed = JSON.parse(kept.toString('utf8')) as {
       mediaType?: string;
@@ -60,7 +45,7 @@ export async function chartManifest(
     what: `config of ${what}`,
     source: 'ballast',
   });
-  await store.putDocument(builtManifestKey(chart.digest), artifact.manifest);
+  await store.putDocument(storeKeys.ociBuiltManifest(chart.digest), artifact.manifest);
   return {
     bytes: artifact.manifest,
     digest: artifact.manifestDigest,

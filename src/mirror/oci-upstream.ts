@@ -3,11 +3,11 @@ import { BallastError } from '../errors/ballast-error.ts';
 import { parseOciChartUrl } from '../oci/oci-reference.ts';
 import { tagToVersion } from '../oci/tag-version.ts';
 import type { Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import { pullChartVersion } from '../upstream/oci-chart-pull.ts';
 import type { OciRegistryClient } from '../upstream/oci-registry-client.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { buildOciIndex, type OciIndexBuild } from './oci-index.ts';
-import { upstreamManifestKey } from './oci-manifests.ts';
 
 /**
  * An OCI registry as a mirror upstream. Its index is synthesised from the tags of the
@@ -71,7 +71,10 @@ export function createOciUpstream(
         maxChartBytes: maxBytes,
         signal,
       });
-      await store.putDocument(upstreamManifestKey(pulled.chart.digest), pulled.manifest.bytes);
+      await store.putDocument(
+        storeKeys.ociUpstreamManifest(pulled.chart.digest),
+        pulled.manifest.bytes,
+      );
       if (pulled.chart.digest !== digest)
         throw new Error(`pulled ${file} has an unexpected digest`);
       return pulled.chart;

@@ -4,9 +4,10 @@ import { provenanceUrl, unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
-import { upstreamManifestKey } from './oci-manifests.ts';
+import { createRefreshLease } from './refresh-lease.ts';
 import { runIndexBuild } from './run-index-build.ts';
 import type { ChartSource, ServedIndex } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
@@ -22,6 +23,8 @@ export interface RepoMirrorOptions {
   logger: Logger;
   limits: { chartSize: number; provSize: number };
   now?: () => number;
+  /** Set when replicas share the store: this one's name in refresh leases. */
+  replica?: string;
   /** Where index builds run; a child process unless a test says otherwise. */
   buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
 }
@@ -64,7 +67,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   const now = options.now ?? Date.now;
   const buildIndex = options.buildIndex ?? runIndexBuild;
   const logger = options.logger.child({ repo: repo.name });
-  const servedKey = `repos/${repo.name}/served`;
+  const servedKey = storeKeys.servedIndex(repo.name);
   const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
     createUpstreamIndex({
       repo: repo.name,
@@ -75,6 +78,17 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       bus,
       buildIndex,
       now,
+      ...(options.replica
+        ? {
+            lease: createRefreshLease({
+              store,
+              key: storeKeys.upstreamLease(repo.name, client.url),
+              holder: options.replica,
+              durationMs: repo.refresh,
+              now,
+            }),
+          }
+        : {}),
     }),
   );
   const refreshFlight = createSingleFlight<void>();
@@ -405,7 +419,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     async upstreamManifest(file, signal) {
       const source = await sourceOf(file, signal);
       if (!source.url.startsWith('oci://')) return undefined;
-      const key = upstreamManifestKey(source.digest);
+      const key = storeKeys.ociUpstreamManifest(source.digest);
       const kept = await store.getDocument(key);
       if (kept) return kept;
       const upstream = upstreams[source.upstream] as UpstreamIndex;
@@ -427,7 +441,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     async provenance(file, signal) {
       const chartFile = file.replace(/\.prov$/, '');
       const source = await sourceOf(chartFile, signal);
-      const key = `repos/${repo.name}/provenance/${source.digest.slice('sha256:'.length)}.prov`;
+      const key = storeKeys.provenance(repo.name, source.digest);
       const cached = await store.getDocument(key);
       if (cached) {
         bus.emit('cache:hit', { repo: repo.name, kind: 'prov' });

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { UpstreamConfig } from '../config/schema.ts';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import type { IndexValidators } from '../upstream/classic-repo-client.ts';
 import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
+import type { RefreshLease } from './refresh-lease.ts';
 import type { ChartSource } from './served-index.ts';
 import {
   readStoredIndexMeta,
@@ -62,14 +63,18 @@ export interface UpstreamIndexOptions {
   bus: EventBus;
   buildIndex: BuildIndex;
   now: () => number;
+  /** With replicas: only the lease holder asks the upstream; the others take what it stores. */
+  lease?: RefreshLease;
 }
 
 export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamIndex {
-  const { repo, client, store, bus, buildIndex, position } = options;
-  const docKey = `repos/${repo}/upstreams/${createHash('sha256').update(client.url).digest('hex').slice(0, 16)}`;
+  const { repo, client, store, bus, buildIndex, position, lease } = options;
+  const docKey = storeKeys.upstreamIndex(repo, client.url);
   const ref: UpstreamRef = { key: client.key, position };
   let validators: IndexValidators | undefined;
   let versions: number | undefined;
+  /** The store's version of the document this replica last read or wrote. */
+  let storedVersion: string | undefined;
   let charts: ReadonlyMap<string, ChartSource> | undefined;
   const source = (file: string): IndexSource => ({
     file,
@@ -105,8 +110,84 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
   async function spool() {
     const document = await store.openDocument(docKey);
     if (!document) return undefined;
-    const { spooled } = await unspoolStoredIndex(document);
-    return { source: source(spooled.file), spooled };
+    const { meta, spooled } = await unspoolStoredIndex(document);
+    return { source: source(spooled.file), spooled, meta };
+  }
+
+  async function load() {
+    // The version first: if the document changes in between, the next write conflicts.
+    const info = await store.statDocument(docKey);
+    const document = info && (await store.openDocument(docKey));
+    if (!document) return;
+    const meta = await readStoredIndexMeta(document);
+    validators = meta.validators;
+    versions = meta.versions;
+    storedVersion = info.version;
+  }
+
+  /**
+   * The index another replica stored since this one last looked (one HEAD), built as stored:
+   * its writer guarded it against the version before, which is what it replaced.
+   */
+  async function adoptNewer(): Promise<IndexBuildResult | undefined> {
+    const info = await store.statDocument(docKey);
+    if (!info || info.version === storedVersion) return undefined;
+    const stored = await spool();
+    if (!stored) return undefined;
+    try {
+      const built = await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file);
+      validators = stored.meta.validators;
+      versions = stored.meta.versions;
+      storedVersion = info.version;
+      charts = built.served.charts;
+      return built;
+    } finally {
+      await stored.spooled.dispose();
+    }
+  }
+
+  /** Conditional GET; a changed index is parsed, guarded, built and stored. */
+  async function fetchUpstream(
+    { lastGoodVersions, maxShrink, keep }: FetchOptions,
+    signal: AbortSignal,
+  ): Promise<FetchOutcome> {
+    const result = await client.fetchIndex(versions === undefined ? undefined : validators, signal);
+    if (result.kind === 'not-modified') return { changed: false };
+    const spooled = await spoolIndex(result.body);
+    try {
+      const built = await build(
+        { lastGoodVersions, maxShrink, ...(keep ? { keep } : {}) },
+        spooled.file,
+      );
+      for (const skipped of built.skipped) bus.emit('index:entry-skipped', { repo, ...skipped });
+      const meta = {
+        format: 2 as const,
+        fetchedAt: options.now(),
+        upstream: client.url,
+        validators: result.validators,
+        versions: built.served.versions,
+      };
+      try {
+        // Only over the version this replica guarded against: an older replica never
+        // overwrites a newer index, and what it would have refused never lands.
+        storedVersion = await store.putDocument(
+          docKey,
+          storedIndexDocument(meta, spooled),
+          storedVersion === undefined ? { ifAbsent: true } : { ifVersion: storedVersion },
+        );
+      } catch (error) {
+        if (!isBallastError(error, 'BALLAST_STORE_CONFLICT')) throw error;
+        const theirs = await adoptNewer();
+        if (!theirs) throw error;
+        return { changed: true, built: theirs };
+      }
+      validators = result.validators;
+      versions = built.served.versions;
+      charts = built.served.charts;
+      return { changed: true, built };
+    } finally {
+      await spooled.dispose();
+    }
   }
 
   return {
@@ -117,41 +198,25 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
       return versions;
     },
 
-    async load() {
-      const document = await store.openDocument(docKey);
-      if (!document) return;
-      const meta = await readStoredIndexMeta(document);
-      validators = meta.validators;
-      versions = meta.versions;
-    },
+    load,
 
-    async fetch({ lastGoodVersions, maxShrink, keep }, signal) {
-      const result = await client.fetchIndex(
-        versions === undefined ? undefined : validators,
-        signal,
-      );
-      if (result.kind === 'not-modified') return { changed: false };
-      const spooled = await spoolIndex(result.body);
+    async fetch(options, signal) {
+      // Another replica stored a newer index: take it, then ask the upstream with its
+      // validators (a 304, usually). Served even if the upstream fails now.
+      const adopted = await adoptNewer();
+      // Another replica holds the lease: it asks the upstream, this one reads the bucket.
+      // Nothing stored yet (a first start) is always worth asking the upstream for.
+      if (versions !== undefined && lease && !(await lease.acquire()))
+        return adopted ? { changed: true, built: adopted } : { changed: false };
       try {
-        const built = await build(
-          { lastGoodVersions, maxShrink, ...(keep ? { keep } : {}) },
-          spooled.file,
+        const fetched = await fetchUpstream(
+          adopted ? { ...options, lastGoodVersions: adopted.served.versions } : options,
+          signal,
         );
-        for (const skipped of built.skipped) bus.emit('index:entry-skipped', { repo, ...skipped });
-        const meta = {
-          format: 2 as const,
-          fetchedAt: options.now(),
-          upstream: client.url,
-          validators: result.validators,
-          versions: built.served.versions,
-        };
-        await store.putDocument(docKey, storedIndexDocument(meta, spooled));
-        validators = result.validators;
-        versions = built.served.versions;
-        charts = built.served.charts;
-        return { changed: true, built };
-      } finally {
-        await spooled.dispose();
+        return fetched.changed || !adopted ? fetched : { changed: true, built: adopted };
+      } catch (error) {
+        if (adopted) return { changed: true, built: adopted };
+        throw error;
       }
     },
 

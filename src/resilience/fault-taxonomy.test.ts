@@ -116,6 +116,32 @@ const cases: Case[] = [
     'redirect-host-not-allowed',
     false,
   ],
+  [
+    'S3 throttled or failing',
+    new BallastError('BALLAST_STORE_UNAVAILABLE', {
+      operation: 'GET',
+      key: 'k',
+      reason: 'SlowDown',
+    }),
+    'store-unavailable',
+    true,
+  ],
+  [
+    'S3 conditional write lost',
+    new BallastError('BALLAST_STORE_CONFLICT', { key: 'k', reason: 'changed' }),
+    'store-conflict',
+    false,
+  ],
+  [
+    'S3 refused (credentials, bucket)',
+    new BallastError('BALLAST_STORE_FAILED', {
+      operation: 'GET',
+      key: 'k',
+      reason: 'AccessDenied',
+    }),
+    'store-failed',
+    false,
+  ],
   ['breaker open', unreachable('BREAKER_OPEN'), 'breaker-open', true, true],
   ['unreachable, unlisted errno', unreachable('EWEIRD'), 'unreachable', true],
   ['plain Error', new Error('what'), 'unknown', false],

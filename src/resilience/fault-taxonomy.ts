@@ -136,6 +136,11 @@ export const faultRules: readonly FaultRule[] = Object.freeze([
   permanent('chart-host-not-allowed', { code: ['BALLAST_CHART_HOST_NOT_ALLOWED'] }),
   permanent('redirect-host-not-allowed', { code: ['BALLAST_REDIRECT_HOST_NOT_ALLOWED'] }),
 
+  // The object store (S3), as its edge translates what the SDK throws.
+  transient('store-unavailable', { code: ['BALLAST_STORE_UNAVAILABLE'] }),
+  permanent('store-conflict', { code: ['BALLAST_STORE_CONFLICT'] }),
+  permanent('store-failed', { code: ['BALLAST_STORE_FAILED'] }),
+
   // Ballast's own breaker skipped the host: it will let a probe through after its cool-down.
   rule('breaker-open', true, { errno: ['BREAKER_OPEN'] }, true),
 

@@ -128,6 +128,97 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     await store.close();
   });
 
+  test(`${name}: ranges stream exactly the bytes asked for, at both ends`, async () => {
+    const store = await makeStore();
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+    const { digest: bigDigest } = await store.putBlob(chunks(big, 65_536), {
+      ...opts,
+      expectedDigest: undefined,
+    });
+    const read = async (start: number, end: number) =>
+      Buffer.concat(await (await store.readBlob(bigDigest, { start, end })).toArray());
+    assert.deepEqual(await read(0, 0), big.subarray(0, 1));
+    assert.deepEqual(await read(big.length - 1, big.length - 1), big.subarray(big.length - 1));
+    assert.deepEqual(await read(65_530, 200_000), big.subarray(65_530, 200_001));
+    assert.deepEqual(await read(0, big.length - 1), big);
+    await store.close();
+  });
+
+  test(`${name}: concurrent writes of the same blob all succeed and store it once`, async () => {
+    const store = await makeStore();
+    const writes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        store.putBlob(chunks(bytes, 500 + i * 97), { ...opts, expectedDigest: digest }),
+      ),
+    );
+    for (const info of writes) assert.deepEqual(info, { digest, size: bytes.length });
+    assert.deepEqual(Buffer.concat(await (await store.readBlob(digest)).toArray()), bytes);
+    const listed = [];
+    for await (const blob of store.listBlobs()) listed.push(blob.digest);
+    assert.deepEqual(listed, [digest]);
+    await store.close();
+  });
+
+  test(`${name}: a conditional create succeeds once, then conflicts`, async () => {
+    const store = await makeStore();
+    const version = await store.putDocument('repos/a/served', 'first', { ifAbsent: true });
+    const info = await store.statDocument('repos/a/served');
+    assert.equal(info?.version, version);
+    assert.equal(info?.size, 'first'.length);
+    await assert.rejects(store.putDocument('repos/a/served', 'second', { ifAbsent: true }), (e) =>
+      isBallastError(e, 'BALLAST_STORE_CONFLICT'),
+    );
+    assert.equal((await store.getDocument('repos/a/served'))?.toString(), 'first');
+    assert.equal(await store.statDocument('repos/none'), undefined);
+    await store.close();
+  });
+
+  test(`${name}: a replace of the version read wins once; an older writer never overwrites`, async () => {
+    const store = await makeStore();
+    const v1 = await store.putDocument('repos/a/index', 'v1');
+    const v2 = await store.putDocument('repos/a/index', 'v2', { ifVersion: v1 });
+    assert.notEqual(v2, v1);
+    await assert.rejects(store.putDocument('repos/a/index', 'stale', { ifVersion: v1 }), (e) =>
+      isBallastError(e, 'BALLAST_STORE_CONFLICT'),
+    );
+    assert.equal((await store.getDocument('repos/a/index'))?.toString(), 'v2');
+    // Two writers that read the same version race: exactly one of them lands.
+    const racers = await Promise.allSettled(
+      ['x', 'y', 'z'].map((value) =>
+        store.putDocument('repos/a/index', chunks(Buffer.from(value.repeat(5000))), {
+          ifVersion: v2,
+        }),
+      ),
+    );
+    const won = racers.filter((r) => r.status === 'fulfilled');
+    assert.equal(won.length, 1);
+    for (const lost of racers.filter((r) => r.status === 'rejected'))
+      assert.ok(isBallastError(lost.reason, 'BALLAST_STORE_CONFLICT'), String(lost.reason));
+    const stored = await store.getDocument('repos/a/index');
+    assert.ok(stored && /^(x+|y+|z+)$/.test(stored.toString()) && stored.length === 5000);
+    assert.equal((await store.statDocument('repos/a/index'))?.version, won[0]?.value);
+    await store.close();
+  });
+
+  test(`${name}: listings page through every key and blob`, async () => {
+    const store = await makeStore();
+    const keys = Array.from(
+      { length: 23 },
+      (_, i) => `files/m/entries/${String(i).padStart(3, '0')}`,
+    );
+    await Promise.all(keys.map((key) => store.putDocument(key, key)));
+    await store.putDocument('files/other/entries/x', 'x');
+    assert.deepEqual(await store.listDocuments('files/m/'), keys);
+    const digests = await Promise.all(
+      Array.from({ length: 13 }, (_, i) => store.putBlob(chunks(Buffer.from(`blob ${i}`)), opts)),
+    );
+    const listed = [];
+    for await (const blob of store.listBlobs()) listed.push(blob.digest);
+    assert.deepEqual(listed.sort(), digests.map((d) => d.digest).sort());
+    await store.close();
+  });
+
   test(`${name}: keys and digests that try to escape are refused`, async () => {
     const store = await makeStore();
     for (const key of ['../outside', 'a/../../b', '/abs', 'a//b', 'a/./b', '']) {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { BallastError } from '../errors/ballast-error.ts';
 
 /** A digest in OCI form: `sha256:` followed by 64 lowercase hex characters. */
 export type Digest = `sha256:${string}`;
@@ -26,6 +27,22 @@ export interface PutBlobOptions {
 /** A document's new content: bytes, text, or a stream of chunks (large indexes). */
 export type DocumentData = Buffer | string | AsyncIterable<Uint8Array>;
 
+/**
+ * One written state of a document: a generation counter (memory), the file's identity (fs)
+ * or the object's ETag (S3). Opaque: only compared for equality.
+ */
+export interface DocumentInfo {
+  version: string;
+  size: number;
+  modified: Date;
+}
+
+/**
+ * A write that only happens if the document is as the writer last saw it: absent, or still at
+ * the version it read. Replicas use it so an older one never overwrites a newer index.
+ */
+export type WriteCondition = { ifAbsent: true } | { ifVersion: string };
+
 /** Inclusive byte range, as in HTTP. */
 export interface ByteRange {
   start: number;
@@ -50,9 +67,16 @@ export interface Store {
   getDocument(key: string): Promise<Buffer | undefined>;
   /** The document as a stream, for large ones (indexes); undefined when absent. */
   openDocument(key: string): Promise<Readable | undefined>;
-  putDocument(key: string, data: DocumentData): Promise<void>;
+  /** Metadata only (an S3 HEAD): cheap enough to ask whether another replica wrote it. */
+  statDocument(key: string): Promise<DocumentInfo | undefined>;
+  /**
+   * Replaces the document whole and returns its new version. With a condition that does not
+   * hold, nothing is written and BALLAST_STORE_CONFLICT is thrown. To replace what was read,
+   * take the version from statDocument before reading the content.
+   */
+  putDocument(key: string, data: DocumentData, condition?: WriteCondition): Promise<string>;
   deleteDocument(key: string): Promise<void>;
-  /** Keys that start with the prefix, sorted. */
+  /** Keys that start with the prefix, sorted (paged through the backend, not on request paths). */
   listDocuments(prefix: string): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -71,4 +95,43 @@ export function isDocumentKey(key: string): boolean {
     keyPattern.test(key) &&
     !key.split('/').some((s) => s === '.' || s === '..')
   );
+}
+
+/** The digest, checked: a malformed one never reaches a path or an object key. */
+export function checkedDigest(digest: Digest): Digest {
+  if (!isDigest(digest))
+    throw new BallastError('BALLAST_STORE_KEY_INVALID', {
+      key: digest,
+      reason: 'not a sha256 digest',
+    });
+  return digest;
+}
+
+export function checkedDocumentKey(key: string): string {
+  if (!isDocumentKey(key))
+    throw new BallastError('BALLAST_STORE_KEY_INVALID', {
+      key,
+      reason: 'not a plain relative key',
+    });
+  return key;
+}
+
+/** Whether a document at `version` (undefined: absent) may be replaced under `condition`. */
+export function conditionHolds(
+  condition: WriteCondition | undefined,
+  version: string | undefined,
+): boolean {
+  if (!condition) return true;
+  if ('ifAbsent' in condition) return version === undefined;
+  return version === condition.ifVersion;
+}
+
+export function conflictError(key: string, condition: WriteCondition): BallastError {
+  return new BallastError('BALLAST_STORE_CONFLICT', {
+    key,
+    reason:
+      'ifAbsent' in condition
+        ? 'it exists already'
+        : `it changed since version ${condition.ifVersion} was read`,
+  });
 }

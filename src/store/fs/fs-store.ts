@@ -1,15 +1,20 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BallastError } from '../../errors/ballast-error.ts';
+import { createBlobIntake } from '../blob-intake.ts';
 import {
   type BlobInfo,
   type ByteRange,
+  checkedDigest,
+  checkedDocumentKey,
+  conditionHolds,
+  conflictError,
   type Digest,
+  type DocumentInfo,
   isDigest,
-  isDocumentKey,
   type ListedBlob,
   type PutBlobOptions,
   type Store,
@@ -36,23 +41,23 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
   await mkdir(path.join(root, 'docs'), { recursive: true });
 
   const blobPath = (digest: Digest) => {
-    if (!isDigest(digest))
-      throw new BallastError('BALLAST_STORE_KEY_INVALID', {
-        key: digest,
-        reason: 'not a sha256 digest',
-      });
-    const hex = digest.slice('sha256:'.length);
+    const hex = checkedDigest(digest).slice('sha256:'.length);
     return path.join(root, 'blobs', 'sha256', hex.slice(0, 2), hex);
   };
-  const docPath = (key: string) => {
-    if (!isDocumentKey(key))
-      throw new BallastError('BALLAST_STORE_KEY_INVALID', {
-        key,
-        reason: 'not a plain relative key',
-      });
-    return path.join(root, 'docs', key);
-  };
+  const docPath = (key: string) => path.join(root, 'docs', checkedDocumentKey(key));
   const tmpPath = () => path.join(tmpDir, randomUUID());
+  // Conditional writes of one key are serialised within the process; the check and the
+  // rename are not atomic against another process (fs is a single-node store).
+  const writing = new Map<string, Promise<unknown>>();
+  const serialised = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const run = (writing.get(key) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => {});
+    writing.set(key, settled);
+    void settled.then(() => {
+      if (writing.get(key) === settled) writing.delete(key);
+    });
+    return run;
+  };
 
   return {
     async statBlob(digest) {
@@ -77,29 +82,13 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
     async putBlob(source, options: PutBlobOptions): Promise<BlobInfo> {
       const temp = tmpPath();
       const handle = await open(temp, 'wx');
-      const hash = createHash('sha256');
-      let size = 0;
+      const intake = createBlobIntake(options);
       try {
         for await (const chunk of source) {
-          size += chunk.byteLength;
-          if (size > options.maxBytes) {
-            throw new BallastError('BALLAST_BODY_TOO_LARGE', {
-              what: options.what,
-              source: options.source,
-              limit: options.maxBytes,
-            });
-          }
-          hash.update(chunk);
+          intake.update(chunk);
           await handle.write(chunk);
         }
-        const digest: Digest = `sha256:${hash.digest('hex')}`;
-        if (options.expectedDigest !== undefined && digest !== options.expectedDigest) {
-          throw new BallastError('BALLAST_DIGEST_MISMATCH', {
-            what: options.what,
-            source: options.source,
-            expected: options.expectedDigest,
-          });
-        }
+        const { digest, size } = intake.finish();
         await handle.sync();
         await handle.close();
         const target = blobPath(digest);
@@ -146,7 +135,11 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       return handle ? createReadStream('', { fd: handle }) : undefined;
     },
 
-    async putDocument(key, data) {
+    async statDocument(key) {
+      return documentInfo(docPath(key));
+    },
+
+    async putDocument(key, data, condition) {
       const target = docPath(key);
       const temp = tmpPath();
       const handle = await open(temp, 'wx');
@@ -164,7 +157,26 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       }
       await handle.close();
       await mkdir(path.dirname(target), { recursive: true });
-      await rename(temp, target);
+      if (condition && 'ifAbsent' in condition) {
+        // link() refuses an existing target: create-if-absent is atomic even across processes.
+        try {
+          await link(temp, target).catch((error: NodeJS.ErrnoException) => {
+            throw error.code === 'EEXIST' ? conflictError(key, condition) : error;
+          });
+        } finally {
+          await rm(temp, { force: true });
+        }
+        return versionOf(await stat(target, { bigint: true }));
+      }
+      return serialised(key, async () => {
+        const current = condition && (await documentInfo(target));
+        if (!conditionHolds(condition, current?.version)) {
+          await rm(temp, { force: true });
+          throw conflictError(key, condition as NonNullable<typeof condition>);
+        }
+        await rename(temp, target);
+        return versionOf(await stat(target, { bigint: true }));
+      });
     },
 
     async deleteDocument(key) {
@@ -187,6 +199,26 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       await rm(tmpDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A new file is renamed into place on every write: its inode and mtime name the version. */
+function versionOf(info: { ino: bigint; mtimeNs: bigint }): string {
+  return `${info.ino}.${info.mtimeNs}`;
+}
+
+async function documentInfo(file: string): Promise<DocumentInfo | undefined> {
+  try {
+    const info = await stat(file, { bigint: true });
+    if (!info.isFile()) return undefined;
+    return {
+      version: versionOf(info),
+      size: Number(info.size),
+      modified: new Date(Number(info.mtimeMs)),
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 async function clearOrphans(tmpRoot: string): Promise<void> {
