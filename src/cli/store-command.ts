@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../config/schema.ts';
 import { parseDuration } from '../config/units.ts';
 import type { Store } from '../store/store.ts';
-import { interruptSignal, reportToolError, toolExitCodes } from './tool-runtime.ts';
+import { interruptSignal, reportToolError, toolExitCodes, toolLogger } from './tool-runtime.ts';
 
 interface StoreCliOptions {
   config?: string;
@@ -77,15 +77,15 @@ async function withStore(
   options: StoreCliOptions,
   run: (store: Store, config: Config, signal: AbortSignal) => Promise<number>,
 ): Promise<number> {
-  const [{ loadConfig }, { createFsStore }] = await Promise.all([
+  const [{ loadConfig }, { createStore }] = await Promise.all([
     import('../config/load-config.ts'),
-    import('../store/fs/fs-store.ts'),
+    import('../app/create-store.ts'),
   ]);
   const interrupt = interruptSignal();
   let store: Store | undefined;
   try {
     const { config } = await loadConfig(options.config);
-    store = await createFsStore({ root: config.storage.fs.path });
+    store = await createStore(config, toolLogger(config.log.level, false));
     return await run(store, config, interrupt.signal);
   } catch (error) {
     return reportToolError(command, error, options.json === true);
