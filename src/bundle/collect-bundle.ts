@@ -38,16 +38,16 @@ export async function collectBundle(
       });
     for (const key of await store.listDocuments(`repos/${name}/`)) documents.add(key);
     const { index } = await mirror.index(signal);
-    for (const [file, source] of index.charts) {
-      if (!(await store.statBlob(source.digest))) {
+    for (const [file, { digest }] of index.charts) {
+      if (!digest || !(await store.statBlob(digest))) {
         skipped.push({ source: name, name: file });
         continue;
       }
-      blobs.add(source.digest);
-      charts.add(source.digest);
-      const manifest = await store.getDocument(upstreamManifestKey(source.digest));
+      blobs.add(digest);
+      charts.add(digest);
+      const manifest = await store.getDocument(upstreamManifestKey(digest));
       if (!manifest) continue;
-      documents.add(upstreamManifestKey(source.digest));
+      documents.add(upstreamManifestKey(digest));
       const config = configDigestOf(manifest);
       if (config && (await store.statBlob(config))) blobs.add(config);
     }

@@ -1,4 +1,3 @@
-import yaml from 'js-yaml';
 import { BallastError } from '../errors/ballast-error.ts';
 import {
   chartVersionFields,
@@ -7,8 +6,12 @@ import {
   indexFields,
   maintainerFields,
   skipReason,
+  unservableReason,
+  usableDigest,
   yamlBooleans,
 } from './chart-version-rules.ts';
+import { type IndexFormat, loadIndexDocument, NumberText } from './index-document.ts';
+import { foldedFieldName, type IndexRepair, type RepairKind } from './index-repairs.ts';
 
 export interface ChartVersion {
   name: string;
@@ -35,9 +38,21 @@ export interface SkippedEntry {
 
 export interface ParsedIndex {
   index: HelmIndex;
+  format: IndexFormat;
   /** Entries Helm would skip; the caller logs them. */
   skipped: SkippedEntry[];
+  /** Entries Helm would keep that Ballast cannot serve (no chart URL; no digest with `skip`). */
+  dropped: SkippedEntry[];
+  /** What Ballast changed so that Helm reads the entry as the upstream meant it. */
+  repairs: IndexRepair[];
+  /** Entries kept without a digest Ballast can verify against (`unverified: pin`). */
+  unverified: { chart: string; version: string }[];
   versions: number;
+}
+
+export interface ParseOptions {
+  /** Entries without a usable digest: kept to be pinned on first fetch, or dropped. */
+  unverified?: 'pin' | 'skip';
 }
 
 type Raw = unknown;
@@ -45,47 +60,56 @@ type Raw = unknown;
 interface Context {
   /** YAML is strict in Helm (unknown fields fail the index); JSON is lenient. */
   strict: boolean;
+  format: IndexFormat;
   /** Values left to visit; YAML aliases can make a small document expand without bound. */
   budget: number;
+  /** Repairs in the object being read; the caller stamps them with chart and version. */
+  repairs: { kind: RepairKind; detail: string }[];
 }
 
 /**
  * Parses an upstream index.yaml the way Helm does: JSON leniently, YAML strictly (unknown
- * fields and duplicate keys reject the whole index), entries Helm would skip are dropped and
- * reported. YAML scalars stay strings, as Helm reads them into string fields.
+ * fields and duplicate keys reject the whole index), field names matched regardless of case
+ * (Helm's `encoding/json` does), entries Helm would skip dropped and reported. YAML scalars
+ * stay text, as Helm reads them into string fields; a number where text belongs is kept as
+ * written and reported as a repair.
  */
-export function parseIndex(data: Buffer, source: string): ParsedIndex {
+export function parseIndex(data: Buffer, source: string, options: ParseOptions = {}): ParsedIndex {
   const invalid = (reason: string) => new BallastError('BALLAST_INDEX_INVALID', { source, reason });
   if (data.length === 0) throw invalid('the file is empty');
   const text = data.toString('utf8').replace(/^\uFEFF/, '');
-  const { raw, strict } = load(text, source, invalid);
-  const context: Context = { strict, budget: Math.max(10_000, text.length) };
-  try {
-    return normalizeIndex(raw, context);
-  } catch (error) {
-    if (error instanceof FieldError) throw invalid(error.message);
-    if (error instanceof RangeError) throw invalid('the document is nested too deeply');
-    throw error;
+  let numberText = false;
+  for (;;) {
+    const { raw, format } = load(text, source, numberText, invalid);
+    const context: Context = {
+      strict: format === 'yaml',
+      format,
+      budget: Math.max(10_000, text.length),
+      repairs: [],
+    };
+    try {
+      return { ...normalizeIndex(raw, context, options.unverified ?? 'skip'), format };
+    } catch (error) {
+      // JSON numbers lose their text when parsed; the rare index that needs it is read again.
+      if (error instanceof NeedsNumberText && !numberText) {
+        numberText = true;
+        continue;
+      }
+      if (error instanceof FieldError) throw invalid(error.message);
+      if (error instanceof RangeError) throw invalid('the document is nested too deeply');
+      throw error;
+    }
   }
 }
 
 function load(
   text: string,
   source: string,
+  numberText: boolean,
   invalid: (reason: string) => BallastError,
-): { raw: Raw; strict: boolean } {
-  if (text.trimStart().startsWith('{')) {
-    try {
-      return { raw: JSON.parse(text), strict: false };
-    } catch {
-      // Not JSON after all; YAML flow style also starts with `{`.
-    }
-  }
+): { raw: Raw; format: IndexFormat } {
   try {
-    return {
-      raw: yaml.load(text, { schema: yaml.FAILSAFE_SCHEMA, filename: source }),
-      strict: true,
-    };
+    return loadIndexDocument(text, source, { numberText });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw invalid(
@@ -96,15 +120,24 @@ function load(
   }
 }
 
+class NeedsNumberText extends Error {}
 class FieldError extends Error {}
 
-function normalizeIndex(raw: Raw, context: Context): ParsedIndex {
+function normalizeIndex(
+  raw: Raw,
+  context: Context,
+  unverifiedPolicy: 'pin' | 'skip',
+): Omit<ParsedIndex, 'format'> {
   if (!isMapping(raw)) throw new FieldError('expected a mapping at the top level');
   const index = normalizeObject(raw, indexFields, '', context);
   if (typeof index.apiVersion !== 'string' || index.apiVersion === '') {
     throw new FieldError('no API version specified');
   }
-  const skipped: SkippedEntry[] = [];
+  const repairs: IndexRepair[] = context.repairs.map((r) => ({ chart: '', version: '', ...r }));
+  const result = { skipped: [], dropped: [], repairs, unverified: [] } as Pick<
+    ParsedIndex,
+    'skipped' | 'dropped' | 'repairs' | 'unverified'
+  >;
   const entries: Record<string, ChartVersion[]> = Object.create(null);
   let versions = 0;
   const rawEntries = index.entries ?? {};
@@ -116,21 +149,55 @@ function normalizeIndex(raw: Raw, context: Context): ParsedIndex {
     const kept: ChartVersion[] = [];
     list.forEach((item, i) => {
       if (isNull(item)) return;
+      context.repairs = [];
       const entry = normalizeObject(item, chartVersionFields, `entries.${chart}[${i}]`, context);
-      if (entry.apiVersion === undefined || entry.apiVersion === '') entry.apiVersion = 'v1';
-      const reason = skipReason(entry);
-      if (reason) {
-        skipped.push({ chart, version: String(entry.version ?? ''), reason });
-        return;
-      }
-      kept.push(entry as ChartVersion);
+      if (admit(entry, chart, result, unverifiedPolicy, context)) kept.push(entry as ChartVersion);
     });
     if (kept.length > 0) {
       entries[chart] = kept;
       versions += kept.length;
     }
   }
-  return { index: { ...(index as unknown as HelmIndex), entries }, skipped, versions };
+  return { index: { ...(index as unknown as HelmIndex), entries }, versions, ...result };
+}
+
+/** Whether an entry is served; says why not, and what was repaired, in `result`. */
+function admit(
+  entry: Record<string, unknown>,
+  chart: string,
+  result: Pick<ParsedIndex, 'skipped' | 'dropped' | 'repairs' | 'unverified'>,
+  unverifiedPolicy: 'pin' | 'skip',
+  context: Context,
+): boolean {
+  if (entry.apiVersion === undefined || entry.apiVersion === '') entry.apiVersion = 'v1';
+  const version = String(entry.version ?? '');
+  const helmSkips = skipReason(entry);
+  if (helmSkips) {
+    result.skipped.push({ chart, version, reason: helmSkips });
+    return false;
+  }
+  const unservable = unservableReason(entry);
+  if (unservable) {
+    result.dropped.push({ chart, version, reason: unservable });
+    return false;
+  }
+  const digest = usableDigest(entry.digest);
+  if (digest === undefined) {
+    if (unverifiedPolicy === 'skip') {
+      const reason = entry.digest ? 'digest is not 64 hex characters' : 'no digest';
+      result.dropped.push({ chart, version, reason });
+      return false;
+    }
+    delete entry.digest;
+    result.unverified.push({ chart, version });
+  } else {
+    if (String(entry.digest).startsWith('sha256:')) {
+      context.repairs.push({ kind: 'digest-prefix', detail: 'digest: sha256: prefix removed' });
+    }
+    entry.digest = digest;
+  }
+  for (const repair of context.repairs) result.repairs.push({ chart, version, ...repair });
+  return true;
 }
 
 function normalizeObject(
@@ -144,14 +211,21 @@ function normalizeObject(
   for (const [key, value] of Object.entries(raw)) {
     const fieldPath = path ? `${path}.${key}` : key;
     spend(context, fieldPath);
-    const kind = fields[key];
+    let name = key;
+    let kind = fields[key];
     if (kind === undefined) {
-      if (context.strict) throw new FieldError(`${fieldPath}: unknown field`);
-      continue;
+      const canonical = foldedFieldName(fields, key);
+      if (canonical === undefined) {
+        if (context.strict) throw new FieldError(`${fieldPath}: unknown field`);
+        continue;
+      }
+      name = canonical;
+      kind = fields[canonical] as FieldKind | 'entries';
+      context.repairs.push({ kind: 'field-name', detail: `${key} served as ${canonical}` });
     }
     if (isNull(value)) continue;
     // Entries are walked one by one by the caller, so that bad ones can be skipped.
-    out[key] = kind === 'entries' ? value : convert(value, kind, fieldPath, context);
+    out[name] = kind === 'entries' ? value : convert(value, kind, fieldPath, context);
   }
   return out;
 }
@@ -159,6 +233,11 @@ function normalizeObject(
 function convert(value: Raw, kind: FieldKind, path: string, context: Context): unknown {
   switch (kind) {
     case 'string':
+      if (typeof value === 'number') throw new NeedsNumberText();
+      if (value instanceof NumberText) {
+        context.repairs.push({ kind: 'number-as-text', detail: `${path}: ${value.text}` });
+        return value.text;
+      }
       if (typeof value !== 'string') throw new FieldError(`${path}: expected a string`);
       return value;
     case 'time':
@@ -183,13 +262,13 @@ function convert(value: Raw, kind: FieldKind, path: string, context: Context): u
       return out;
     }
     case 'maintainers':
+    case 'dependencies': {
+      const itemFields = kind === 'maintainers' ? maintainerFields : dependencyFields;
+      // Helm skips the entry over a null item (the caller checks), not the whole index.
       return list(value, path, context).map((item, i) =>
-        normalizeObject(item, maintainerFields, `${path}[${i}]`, context),
+        isNull(item) ? null : normalizeObject(item, itemFields, `${path}[${i}]`, context),
       );
-    case 'dependencies':
-      return list(value, path, context).map((item, i) =>
-        normalizeObject(item, dependencyFields, `${path}[${i}]`, context),
-      );
+    }
     case 'any':
       return copyAny(value, path, context);
   }
@@ -216,6 +295,8 @@ function copyAny(value: Raw, path: string, context: Context): unknown {
     for (const [key, item] of Object.entries(value)) out[key] = copyAny(item, path, context);
     return out;
   }
+  if (value instanceof NumberText)
+    return context.format === 'json' ? Number(value.text) : value.text;
   return value;
 }
 
@@ -239,5 +320,10 @@ function isNull(value: Raw): boolean {
 }
 
 function isMapping(value: Raw): value is Record<string, Raw> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof NumberText)
+  );
 }

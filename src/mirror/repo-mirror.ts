@@ -3,7 +3,8 @@ import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import { unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
-import type { BlobInfo, Store } from '../store/store.ts';
+import type { BlobInfo, Digest, Store } from '../store/store.ts';
+import { createChartPins } from './chart-pins.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { upstreamManifestKey } from './oci-manifests.ts';
@@ -50,7 +51,14 @@ export interface RepoMirror {
   upstreamManifest(file: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /** Forces one revalidation; used by `sync` and tests. */
   refresh(signal?: AbortSignal): Promise<void>;
-  status(): { ready: boolean; versions: number; checkedAt: number; lastError?: string };
+  status(): {
+    ready: boolean;
+    versions: number;
+    checkedAt: number;
+    lastError?: string;
+    /** With `unverified: pin`: entries whose digest was pinned on first fetch. */
+    pinned?: number;
+  };
 }
 
 /**
@@ -62,7 +70,14 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   const { repo, store, resilience, limits } = options;
   const { bus } = resilience;
   const now = options.now ?? Date.now;
-  const buildIndex = options.buildIndex ?? runIndexBuild;
+  const pins = createChartPins({ repo: repo.name, store, bus });
+  // Every build applies the repository's digest policy and the digests pinned so far.
+  const buildIndex = (job: IndexBuildJob) =>
+    (options.buildIndex ?? runIndexBuild)({
+      ...job,
+      unverified: repo.unverified,
+      pins: pins.all(),
+    });
   const logger = options.logger.child({ repo: repo.name });
   const servedKey = `repos/${repo.name}/served`;
   const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
@@ -109,7 +124,8 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     if (!repo.guard.keepRemoved || !current) return undefined;
     const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
     for (const [file, source] of current.index.charts) {
-      if (verified.has(source.digest) || (await store.statBlob(source.digest))) {
+      const { digest } = source;
+      if (digest && (verified.has(digest) || (await store.statBlob(digest)))) {
         files.push({ file, url: source.url, position: source.upstream });
       }
     }
@@ -270,6 +286,38 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     };
   }
 
+  /** A new pin reaches the served index through a rebuild from the stored upstream copies. */
+  let repinning = false;
+  async function servePins(): Promise<void> {
+    if (repinning) return;
+    repinning = true;
+    try {
+      // Pins recorded while a rebuild runs are taken by the next round; a few rounds suffice.
+      for (let round = 0, served = -1; round < 3 && served !== pins.size && current; round++) {
+        served = pins.size;
+        const before = current;
+        const keep = await keepOptions();
+        try {
+          const job = {
+            lastGoodVersions: undefined,
+            maxShrink: 1,
+            ...(keep && { keep: keep.keep }),
+          };
+          const built = await build(before.from, job);
+          // A refresh swapped in a newer index meanwhile: build again from that one.
+          if (current === before) await swap(built.served, before.from, built.kept);
+          else served = -1;
+        } finally {
+          await keep?.dispose();
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not serve newly pinned digests yet');
+    } finally {
+      repinning = false;
+    }
+  }
+
   async function sourceOf(file: string, signal?: AbortSignal): Promise<ChartSource> {
     const reason = unsafeFileNameReason(file);
     if (reason)
@@ -288,6 +336,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     source: ChartSource,
     work: (upstream: UpstreamIndex, url: string, signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
+    digest: Digest | undefined = source.digest,
   ): Promise<T> {
     const order = [
       source.upstream,
@@ -301,9 +350,9 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         const upstream = upstreams[ref.position] as UpstreamIndex;
         let url = source.url;
         if (ref.position !== source.upstream) {
-          const listed = [...(await upstream.charts(s)).values()].find(
-            (c) => c.digest === source.digest,
-          );
+          // Without a digest, nothing says another upstream's file holds the same bytes.
+          const listed =
+            digest && [...(await upstream.charts(s)).values()].find((c) => c.digest === digest);
           if (!listed)
             throw new BallastError('BALLAST_CHART_NOT_FOUND', {
               repo: upstream.client.label,
@@ -322,6 +371,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     name: repo.name,
 
     async load() {
+      await pins.load();
       await Promise.all(
         upstreams.map((u) =>
           u
@@ -356,7 +406,8 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
     async chart(file, signal) {
       const source = await sourceOf(file, signal);
-      const cached = verified.get(source.digest) ?? (await store.statBlob(source.digest));
+      const expected = source.digest ?? pins.get(file);
+      const cached = expected && (verified.get(expected) ?? (await store.statBlob(expected)));
       if (cached) {
         verified.set(cached.digest, cached);
         bus.emit('cache:hit', { repo: repo.name, kind: 'chart' });
@@ -370,13 +421,18 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
           (upstream, url, s) =>
             upstream.client.fetchChart(
               url,
-              { file, digest: source.digest, maxBytes: limits.chartSize },
+              { file, digest: expected, maxBytes: limits.chartSize },
               s,
             ),
           flightSignal,
+          expected,
         );
       try {
-        const blob = await fetchFlight.run(source.digest, fetchChart, signal);
+        const blob = await fetchFlight.run(expected ?? file, fetchChart, signal);
+        if (!expected) {
+          await pins.record(file, blob.digest);
+          void servePins();
+        }
         verified.set(blob.digest, blob);
         bus.emit('chart:stored', { repo: repo.name, file, digest: blob.digest, bytes: blob.size });
         return blob;
@@ -394,7 +450,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
     async upstreamManifest(file, signal) {
       const source = await sourceOf(file, signal);
-      if (!source.url.startsWith('oci://')) return undefined;
+      if (!source.url.startsWith('oci://') || !source.digest) return undefined;
       const key = upstreamManifestKey(source.digest);
       const kept = await store.getDocument(key);
       if (kept) return kept;
@@ -417,8 +473,10 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     async provenance(file, signal) {
       const chartFile = file.replace(/\.prov$/, '');
       const source = await sourceOf(chartFile, signal);
-      const key = `repos/${repo.name}/provenance/${source.digest.slice('sha256:'.length)}.prov`;
-      const cached = await store.getDocument(key);
+      const digest = source.digest ?? pins.get(chartFile);
+      // Without a digest the chart's bytes are not known yet: the file is passed through.
+      const key = digest && `repos/${repo.name}/provenance/${digest.slice('sha256:'.length)}.prov`;
+      const cached = key && (await store.getDocument(key));
       if (cached) {
         bus.emit('cache:hit', { repo: repo.name, kind: 'prov' });
         return cached;
@@ -431,7 +489,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
           upstream.client.fetchSidecar(`${url}.prov`, 'provenance', limits.provSize, s),
         signal ?? new AbortController().signal,
       );
-      await store.putDocument(key, body);
+      if (key) await store.putDocument(key, body);
       return body;
     },
 
@@ -441,6 +499,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         versions: current?.index.versions ?? 0,
         checkedAt,
         ...(lastError ? { lastError: lastError.message } : {}),
+        ...(repo.unverified === 'pin' ? { pinned: pins.size } : {}),
       };
     },
   };
