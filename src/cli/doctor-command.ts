@@ -24,7 +24,7 @@ const exitOnError = (command: Command) =>
   });
 
 /**
- * `ballast doctor dns …` and `ballast doctor upstream URL …`. Exit codes: 0 clean,
+ * `ballast doctor dns …`, `ballast doctor upstream URL …` and `ballast doctor index URL|FILE`. Exit codes: 0 clean,
  * 1 problems found, 2 could not run. `io` is for tests; the CLI uses the process.
  */
 export function createDoctorCommand(io: DoctorIo = processIo()): Command {
@@ -124,6 +124,26 @@ export function createDoctorCommand(io: DoctorIo = processIo()): Command {
           { cwd: io.cwd },
         ),
       renderUpstreamText,
+    );
+  });
+
+  exitOnError(
+    doctor
+      .command('index')
+      .description('read an index as Helm 3, Helm 4 and Ballast would, and say where they differ')
+      .argument('<source>', 'http(s):// repository or index URL, or an index file')
+      .option('--timeout <ms>', 'deadline for fetching the index', milliseconds, 30_000)
+      .option('--json', 'print the report as JSON'),
+  ).action(async (source: string, options: { timeout: number; json?: boolean }) => {
+    const [{ runDoctorIndex }, { renderIndexText }] = await Promise.all([
+      import('../doctor/index/doctor-index.ts'),
+      import('../doctor/render/render-index-text.ts'),
+    ]);
+    process.exitCode = await runReporting(
+      io,
+      options.json === true,
+      () => runDoctorIndex({ target: source, timeoutMs: options.timeout }, { cwd: io.cwd }),
+      renderIndexText,
     );
   });
 

@@ -1,0 +1,187 @@
+import { performance } from 'node:perf_hooks';
+import { isBallastError } from '../../errors/ballast-error.ts';
+import { type ParsedIndex, parseIndex } from '../../helm/index-parse.ts';
+import { type Finding, finding, sortFindings } from '../findings.ts';
+import type { RuleId } from '../rule-catalogue.ts';
+import { entryLines } from './entry-lines.ts';
+import { readIndexSource } from './index-source.ts';
+
+export type HelmView = 'shown' | 'skipped' | 'refused';
+export type BallastView = 'served' | 'repaired' | 'pinned' | 'skipped' | 'dropped' | 'refused';
+
+/** An entry worth a word: one that some reader skips, or that Ballast changes or pins. */
+export interface IndexEntryNote {
+  chart: string;
+  version: string;
+  line?: number;
+  helm3: HelmView;
+  helm4: HelmView;
+  ballast: BallastView;
+  reason: string;
+}
+
+export interface ReaderSummary {
+  /** Why the whole index is refused; the reader then shows nothing. */
+  refused?: string;
+  versions: number;
+}
+
+export interface IndexReport {
+  source: string;
+  format?: 'json' | 'yaml';
+  bytes: number;
+  parseMs: number;
+  helm3: ReaderSummary;
+  helm4: ReaderSummary;
+  ballast: ReaderSummary & { repaired: number; pinned: number; dropped: number };
+  entries: IndexEntryNote[];
+  findings: Finding[];
+}
+
+export interface DoctorIndexOptions {
+  /** An http(s) repository or index URL, or a file. */
+  target: string;
+  timeoutMs: number;
+}
+
+/**
+ * Reads an index as Helm 3, Helm 4 and Ballast would, and says where they part: what each
+ * shows, skips or refuses and why, what Ballast repairs or pins, with the entry's line.
+ */
+export async function runDoctorIndex(
+  options: DoctorIndexOptions,
+  context: { cwd: string },
+): Promise<IndexReport> {
+  const { source, data } = await readIndexSource(options.target, {
+    cwd: context.cwd,
+    timeoutMs: options.timeoutMs,
+  });
+  return analyseIndex(source, data);
+}
+
+export function analyseIndex(source: string, data: Buffer): IndexReport {
+  const started = performance.now();
+  let parsed: ParsedIndex;
+  try {
+    parsed = parseIndex(data, source, { unverified: 'pin' });
+  } catch (error) {
+    if (!isBallastError(error, 'BALLAST_INDEX_INVALID')) throw error;
+    const reason = String(error.details.reason);
+    const refused = { refused: reason, versions: 0 };
+    return {
+      source,
+      bytes: data.length,
+      parseMs: elapsed(started),
+      helm3: refused,
+      helm4: refused,
+      ballast: { ...refused, repaired: 0, pinned: 0, dropped: 0 },
+      entries: [],
+      findings: [finding('index-refused', `${source}: ${reason}`)],
+    };
+  }
+  const parseMs = elapsed(started);
+  return { source, bytes: data.length, parseMs, ...compare(parsed, source, data) };
+}
+
+function compare(parsed: ParsedIndex, source: string, data: Buffer) {
+  const notes: (IndexEntryNote & { rule: RuleId })[] = [];
+  const note = (rule: RuleId, entry: Omit<IndexEntryNote, 'line'>) =>
+    notes.push({ rule, ...entry });
+  const numbers = parsed.repairs.filter((r) => r.kind === 'number-as-text');
+  const helmRefusal = numbers[0]
+    ? `cannot read ${numbers[0].detail} as text (${numbers.length} such value${numbers.length === 1 ? '' : 's'})`
+    : undefined;
+  const helm: HelmView = helmRefusal ? 'refused' : 'shown';
+  let helm3Only = 0;
+  for (const { chart, version, reason } of parsed.skipped) {
+    // Helm 3 accepts the names `.` and `..`; Helm 4 (and Ballast) do not.
+    const dotName = /^name "\.\.?" is not allowed$/.test(reason);
+    if (dotName) helm3Only++;
+    note(dotName ? 'index-entry-helm-differs' : 'index-entry-skipped', {
+      chart,
+      version,
+      reason,
+      helm3: helmRefusal ? 'refused' : dotName ? 'shown' : 'skipped',
+      helm4: helmRefusal ? 'refused' : 'skipped',
+      ballast: 'skipped',
+    });
+  }
+  for (const { chart, version, reason } of parsed.dropped) {
+    note('index-entry-dropped', {
+      chart,
+      version,
+      reason,
+      helm3: helm,
+      helm4: helm,
+      ballast: 'dropped',
+    });
+  }
+  for (const { chart, version } of parsed.unverified) {
+    const reason = 'no usable digest: the sha256 of the first download is pinned';
+    note('index-entry-unverified', {
+      chart,
+      version,
+      reason,
+      helm3: helm,
+      helm4: helm,
+      ballast: 'pinned',
+    });
+  }
+  for (const { chart, version, kind, detail } of parsed.repairs) {
+    if (kind === 'number-as-text') continue;
+    note('index-entry-repaired', {
+      chart,
+      version,
+      reason: detail,
+      helm3: helm,
+      helm4: helm,
+      ballast: 'repaired',
+    });
+  }
+  const lines = entryLines(data.toString('utf8'), notes);
+  const entries = notes.map(({ rule: _rule, ...entry }, i) => {
+    const line = lines[i];
+    return line === undefined ? entry : { ...entry, line };
+  });
+  const findings = notes.map((n, i) =>
+    finding(n.rule, `${n.chart} ${n.version}: ${n.reason}`, position(source, lines[i])),
+  );
+  for (const repair of numbers) {
+    findings.push(
+      finding(
+        'index-helm-refuses',
+        `${repair.chart} ${repair.version}: ${repair.detail} is a number; Helm refuses the whole index, Ballast serves the text`,
+      ),
+    );
+  }
+  if (parsed.versions === 0) {
+    findings.push(finding('index-empty', `${source}: no entry Ballast can serve`));
+  }
+  const helmVersions = parsed.versions + parsed.dropped.length;
+  return {
+    format: parsed.format,
+    helm3: summary(helmRefusal, helmVersions + helm3Only),
+    helm4: summary(helmRefusal, helmVersions),
+    ballast: {
+      ...(parsed.versions === 0 ? { refused: 'the index guard refuses an empty index' } : {}),
+      versions: parsed.versions,
+      repaired: new Set(parsed.repairs.map((r) => `${r.chart}\n${r.version}`)).size,
+      pinned: parsed.unverified.length,
+      dropped: parsed.dropped.length,
+    },
+    entries,
+    findings: sortFindings(findings),
+  };
+}
+
+function summary(refused: string | undefined, versions: number): ReaderSummary {
+  return refused ? { refused, versions: 0 } : { versions };
+}
+
+function position(file: string, line: number | undefined) {
+  return line === undefined ? undefined : { file, line, column: 1 };
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}
