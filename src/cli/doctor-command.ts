@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   type DoctorIo,
   exitCodes,
@@ -132,9 +132,14 @@ export function createDoctorCommand(io: DoctorIo = processIo()): Command {
       .command('index')
       .description('read an index as Helm 3, Helm 4 and Ballast would, and say where they differ')
       .argument('<source>', 'http(s):// repository or index URL, or an index file')
+      .addOption(
+        new Option('--unverified <policy>', 'entries without a digest, as repos[].unverified')
+          .choices(['pin', 'skip'])
+          .default('pin'),
+      )
       .option('--timeout <ms>', 'deadline for fetching the index', milliseconds, 30_000)
       .option('--json', 'print the report as JSON'),
-  ).action(async (source: string, options: { timeout: number; json?: boolean }) => {
+  ).action(async (source: string, options: IndexCliOptions) => {
     const [{ runDoctorIndex }, { renderIndexText }] = await Promise.all([
       import('../doctor/index/doctor-index.ts'),
       import('../doctor/render/render-index-text.ts'),
@@ -142,7 +147,11 @@ export function createDoctorCommand(io: DoctorIo = processIo()): Command {
     process.exitCode = await runReporting(
       io,
       options.json === true,
-      () => runDoctorIndex({ target: source, timeoutMs: options.timeout }, { cwd: io.cwd }),
+      () =>
+        runDoctorIndex(
+          { target: source, timeoutMs: options.timeout, unverified: options.unverified },
+          { cwd: io.cwd },
+        ),
       renderIndexText,
     );
   });
@@ -167,6 +176,12 @@ interface UpstreamCliOptions {
   caFile?: string;
   chart?: string;
   plainHttp?: boolean;
+  timeout: number;
+  json?: boolean;
+}
+
+interface IndexCliOptions {
+  unverified: 'pin' | 'skip';
   timeout: number;
   json?: boolean;
 }

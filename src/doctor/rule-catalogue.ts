@@ -236,7 +236,7 @@ export const ruleCatalogue = {
   },
   'index-entry-dropped': {
     severity: 'warning',
-    fix: 'Give the entry a chart URL, or set repos[].unverified: pin to serve entries without a digest.',
+    fix: 'Publish a digest for the entry, or set repos[].unverified: pin to serve it.',
   },
   'index-entry-helm-differs': {
     severity: 'warning',

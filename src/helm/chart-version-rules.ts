@@ -124,13 +124,6 @@ export function skipReason(entry: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Why Ballast cannot serve an entry Helm would keep: it has no chart URL. */
-export function unservableReason(entry: Record<string, unknown>): string | undefined {
-  const urls = entry.urls as string[] | undefined;
-  if (!urls || urls.length === 0 || urls[0] === '') return 'no urls';
-  return undefined;
-}
-
 /**
  * The entry's digest as bare lower-case hex (Helm 4 requires it so; some repositories write
  * `sha256:<hex>`), or undefined when it has none Ballast can verify against.

@@ -171,7 +171,7 @@ entries:
   assert.equal(parseIndex(Buffer.from(text), 's').versions, 1);
 });
 
-test('entries Helm keeps but Ballast cannot serve are dropped: no URL; no digest with skip', () => {
+test('entries without a usable digest: dropped with skip, kept with pin; no URL is kept', () => {
   const text = `apiVersion: v1
 entries:
   nourl:
@@ -184,18 +184,19 @@ entries:
   - { name: baddigest, version: 1.0.0, digest: sha256:abc, urls: [b.tgz] }
 `;
   const skip = parseIndex(Buffer.from(text), 's', { unverified: 'skip' });
-  assert.equal(skip.versions, 0);
+  assert.equal(skip.versions, 1);
   assert.deepEqual(
     skip.dropped.map((s) => `${s.chart}: ${s.reason}`),
-    [
-      'nourl: no urls',
-      'nodigest: no digest',
-      'emptydigest: no digest',
-      'baddigest: digest is not 64 hex characters',
-    ],
+    ['nodigest: no digest', 'emptydigest: no digest', 'baddigest: digest is not 64 hex characters'],
   );
   const pin = parseIndex(Buffer.from(text), 's', { unverified: 'pin' });
-  assert.deepEqual(Object.keys(pin.index.entries), ['nodigest', 'emptydigest', 'baddigest']);
+  assert.deepEqual(Object.keys(pin.index.entries), [
+    'nourl',
+    'nodigest',
+    'emptydigest',
+    'baddigest',
+  ]);
+  assert.deepEqual(pin.index.entries.nourl?.[0]?.urls, [], 'Helm lists it, so Ballast serves it');
   assert.equal(pin.unverified.length, 3);
   assert.equal(
     pin.index.entries.baddigest?.[0]?.digest,

@@ -6,7 +6,6 @@ import {
   indexFields,
   maintainerFields,
   skipReason,
-  unservableReason,
   usableDigest,
   yamlBooleans,
 } from './chart-version-rules.ts';
@@ -41,7 +40,7 @@ export interface ParsedIndex {
   format: IndexFormat;
   /** Entries Helm would skip; the caller logs them. */
   skipped: SkippedEntry[];
-  /** Entries Helm would keep that Ballast cannot serve (no chart URL; no digest with `skip`). */
+  /** Entries Helm would keep that Ballast leaves out: no usable digest, with `unverified: skip`. */
   dropped: SkippedEntry[];
   /** What Ballast changed so that Helm reads the entry as the upstream meant it. */
   repairs: IndexRepair[];
@@ -176,11 +175,8 @@ function admit(
     result.skipped.push({ chart, version, reason: helmSkips });
     return false;
   }
-  const unservable = unservableReason(entry);
-  if (unservable) {
-    result.dropped.push({ chart, version, reason: unservable });
-    return false;
-  }
+  // Helm lists an entry without a chart URL (and fails to pull it); so does Ballast.
+  if (!Array.isArray(entry.urls)) entry.urls = [];
   const digest = usableDigest(entry.digest);
   if (digest === undefined) {
     if (unverifiedPolicy === 'skip') {

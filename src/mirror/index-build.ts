@@ -64,7 +64,8 @@ export async function buildIndex(job: IndexBuildJob): Promise<IndexBuildResult> 
     repairs.push(...parsed.repairs);
     for (const versions of Object.values(parsed.index.entries)) {
       for (const entry of versions) {
-        entry.urls = [resolveChartUrl(source.upstream, entry.urls[0] as string)];
+        const url = entry.urls[0];
+        entry.urls = url ? [resolveChartUrl(source.upstream, url)] : [];
         entry.digest ??= job.pins?.[chartFileName(entry.name, entry.version)];
         positions.set(entry, source.position);
       }

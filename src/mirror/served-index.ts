@@ -38,7 +38,7 @@ export interface ServedIndex {
   charts: ReadonlyMap<string, ChartSource>;
 }
 
-/** `index` must carry absolute upstream chart URLs. */
+/** `index` must carry absolute upstream chart URLs (or none: Helm lists such entries too). */
 export async function buildServedIndex(
   index: HelmIndex,
   upstreamOf: (entry: ChartVersion) => number = () => 0,
@@ -60,7 +60,7 @@ export async function buildServedIndex(
         });
       }
       versions += 1;
-      return { ...entry, urls: [chartPath(file)] };
+      return { ...entry, urls: url === undefined ? [] : [chartPath(file)] };
     });
   }
   const body = Buffer.from(JSON.stringify({ ...index, entries }));

@@ -42,6 +42,8 @@ export interface DoctorIndexOptions {
   /** An http(s) repository or index URL, or a file. */
   target: string;
   timeoutMs: number;
+  /** The repository's `unverified` setting: entries without a digest pinned or skipped. */
+  unverified?: 'pin' | 'skip';
 }
 
 /**
@@ -56,14 +58,18 @@ export async function runDoctorIndex(
     cwd: context.cwd,
     timeoutMs: options.timeoutMs,
   });
-  return analyseIndex(source, data);
+  return analyseIndex(source, data, options.unverified ?? 'pin');
 }
 
-export function analyseIndex(source: string, data: Buffer): IndexReport {
+export function analyseIndex(
+  source: string,
+  data: Buffer,
+  unverified: 'pin' | 'skip' = 'pin',
+): IndexReport {
   const started = performance.now();
   let parsed: ParsedIndex;
   try {
-    parsed = parseIndex(data, source, { unverified: 'pin' });
+    parsed = parseIndex(data, source, { unverified });
   } catch (error) {
     if (!isBallastError(error, 'BALLAST_INDEX_INVALID')) throw error;
     const reason = String(error.details.reason);
@@ -92,11 +98,11 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
     ? `cannot read ${numbers[0].detail} as text (${numbers.length} such value${numbers.length === 1 ? '' : 's'})`
     : undefined;
   const helm: HelmView = helmRefusal ? 'refused' : 'shown';
-  let helm3Only = 0;
+  const helm3Only: { chart: string; version: string }[] = [];
   for (const { chart, version, reason } of parsed.skipped) {
     // Helm 3 accepts the names `.` and `..`; Helm 4 (and Ballast) do not.
     const dotName = /^name "\.\.?" is not allowed$/.test(reason);
-    if (dotName) helm3Only++;
+    if (dotName) helm3Only.push({ chart, version });
     note(dotName ? 'index-entry-helm-differs' : 'index-entry-skipped', {
       chart,
       version,
@@ -157,11 +163,19 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
   if (parsed.versions === 0) {
     findings.push(finding('index-empty', `${source}: no entry Ballast can serve`));
   }
-  const helmVersions = parsed.versions + parsed.dropped.length;
+  // Helm lists a chart's version once however often the index repeats it.
+  const listed = new Set(
+    Object.entries(parsed.index.entries).flatMap(([chart, list]) =>
+      list.map((e) => `${chart}\n${e.version}`),
+    ),
+  );
+  for (const { chart, version } of parsed.dropped) listed.add(`${chart}\n${version}`);
+  const helm4Versions = listed.size;
+  for (const { chart, version } of helm3Only) listed.add(`${chart}\n${version}`);
   return {
     format: parsed.format,
-    helm3: summary(helmRefusal, helmVersions + helm3Only),
-    helm4: summary(helmRefusal, helmVersions),
+    helm3: summary(helmRefusal, listed.size),
+    helm4: summary(helmRefusal, helm4Versions),
     ballast: {
       ...(parsed.versions === 0 ? { refused: 'the index guard refuses an empty index' } : {}),
       versions: parsed.versions,
