@@ -38,6 +38,22 @@ test('rows are compared entry by entry: missing, added, changed, or only reorder
   );
 });
 
+test('versions of equal precedence, which Helm orders at random, compare in any order', () => {
+  const helmRun1 = [row('1.1.2+2'), row('1.1.2'), row('1.1.2+1'), row('1.0.0')];
+  const helmRun2 = [row('1.1.2'), row('1.1.2+1'), row('1.1.2+2'), row('1.0.0')];
+  assert.deepEqual(compareOutcomes({ ok: true, rows: helmRun1 }, { ok: true, rows: helmRun2 }), {
+    kind: 'same',
+    rows: 4,
+  });
+  const wrongOrder = [row('1.0.0'), row('1.1.2'), row('1.1.2+1'), row('1.1.2+2')];
+  assert.equal(
+    describeComparison(
+      compareOutcomes({ ok: true, rows: helmRun1 }, { ok: true, rows: wrongOrder }),
+    ),
+    'same rows in another order',
+  );
+});
+
 test('refusals on either side are told apart', () => {
   const refused = { ok: false as const, error: 'Error: cannot unmarshal number' };
   const listed = { ok: true as const, rows: [row('1.0.0')] };

@@ -1,3 +1,5 @@
+import { parseChartVersion } from '../src/helm/chart-version.ts';
+
 /**
  * What `helm search repo r/ --versions --devel -o json` showed, read directly from an upstream
  * and through Ballast, and how the two compare. The building blocks of `npm run compat`.
@@ -45,7 +47,9 @@ export function compareOutcomes(direct: SearchOutcome, through: SearchOutcome): 
 }
 
 /** Row by row: chart versions one side lacks, and fields that differ for the same version. */
-export function compareRows(direct: SearchRow[], through: SearchRow[]): Comparison {
+export function compareRows(helmDirect: SearchRow[], helmThrough: SearchRow[]): Comparison {
+  const direct = canonicalOrder(helmDirect);
+  const through = canonicalOrder(helmThrough);
   const key = (row: SearchRow) => `${row.name} ${row.version}`;
   const text = (row: SearchRow) => JSON.stringify(row);
   if (
@@ -63,6 +67,32 @@ export function compareRows(direct: SearchRow[], through: SearchRow[]): Comparis
     .map((row) => `${key(row)}: ${text(row)} -> ${text(theirs.get(key(row)) as SearchRow)}`);
   const order = missing.length === 0 && extra.length === 0 && changed.length === 0;
   return { kind: 'rows-differ', missing, extra, changed, order };
+}
+
+/**
+ * Helm orders versions of equal precedence (`1.1.2`, `1.1.2+build.5`) differently from one
+ * run to the next (map order, then an unstable sort): within such a run of rows, order by text.
+ */
+export function canonicalOrder(rows: readonly SearchRow[]): SearchRow[] {
+  const precedence = (row: SearchRow) => {
+    const parsed = parseChartVersion(row.version);
+    if (!parsed.ok) return `${row.name} ${row.version}`;
+    const { major, minor, patch, prerelease } = parsed.version;
+    return `${row.name} ${major}.${minor}.${patch}-${prerelease}`;
+  };
+  const out: SearchRow[] = [];
+  for (let start = 0; start < rows.length; ) {
+    let end = start + 1;
+    while (
+      end < rows.length &&
+      precedence(rows[end] as SearchRow) === precedence(rows[start] as SearchRow)
+    )
+      end++;
+    const run = rows.slice(start, end);
+    out.push(...run.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
+    start = end;
+  }
+  return out;
 }
 
 /** One line for people: `same (12 rows)`, `Ballast lacks 3: a 1.0, …`. */

@@ -16,10 +16,10 @@ export interface Verdict {
 
 /**
  * Equivalent when both Helms list the same rows directly and through Ballast. Documented
- * differences (docs/index-compatibility.md), each as the doctor predicts it: Helm refuses an
- * index over a number where text belongs and Ballast serves the upstream's text; Ballast's
- * guard refuses an index that lists nothing. Every verdict also checks that the doctor
- * predicted what the real Helms showed.
+ * differences (docs/index-compatibility.md), each as the doctor predicts it: Helm fails on the
+ * upstream's index (a number where text belongs; Helm 3 on a null entry) and reads Ballast's
+ * repaired one; Ballast's guard refuses an index that lists nothing. Every verdict first
+ * checks that the doctor predicted what the real Helms showed.
  */
 export function verdictOf(
   comparisons: Record<HelmMajor, Comparison>,
@@ -30,16 +30,17 @@ export function verdictOf(
   if (wrong.length > 0) return { kind: 'different', reason: `doctor: ${wrong.join('; ')}` };
   const kinds = new Set(Object.values(comparisons).map((c) => c.kind));
   if (kinds.size === 1 && kinds.has('same')) return { kind: 'equivalent' };
-  const repaired = doctor.findings.some((f) => f.rule === 'index-helm-refuses');
-  if (kinds.size === 1 && kinds.has('ballast-reads-refused') && repaired) {
-    return {
-      kind: 'documented',
-      reason: 'Helm refuses a number where text belongs; Ballast serves the upstream text',
-    };
+  // Helm fails on the upstream and reads Ballast, where the doctor said Helm would fail.
+  const repaired = Object.values(comparisons).every(
+    (c) => c.kind === 'same' || (c.kind === 'ballast-reads-refused' && !doctor.ballast.refused),
+  );
+  if (repaired) {
+    const reasons = [doctor.helm3.refused, doctor.helm4.refused].filter(Boolean);
+    return { kind: 'documented', reason: `Ballast serves what Helm refuses: ${reasons[0]}` };
   }
   const empty = doctor.findings.some((f) => f.rule === 'index-empty');
   const nothingListed = Object.values(comparisons).every(
-    (c) => c.kind === 'ballast-refuses' && c.rows === 0,
+    (c) => (c.kind === 'same' || c.kind === 'ballast-refuses') && c.rows === 0,
   );
   if (empty && nothingListed) {
     return { kind: 'documented', reason: "Ballast's guard refuses an index that lists nothing" };

@@ -152,6 +152,7 @@ entries:
       'name ".." is not allowed',
       'name "a/b" is not allowed',
       'no version',
+      'empty entry',
       'type must be application or library',
       'dependency alias "bad alias" is invalid',
       'maintainers must not contain empty or null nodes',

@@ -146,12 +146,15 @@ function normalizeIndex(
     if (!Array.isArray(list))
       throw new FieldError(`entries.${chart}: expected a list of chart versions`);
     const kept: ChartVersion[] = [];
-    list.forEach((item, i) => {
-      if (isNull(item)) return;
+    for (const [i, item] of list.entries()) {
+      if (isNull(item)) {
+        result.skipped.push({ chart, version: '', reason: 'empty entry' });
+        continue;
+      }
       context.repairs = [];
       const entry = normalizeObject(item, chartVersionFields, `entries.${chart}[${i}]`, context);
       if (admit(entry, chart, result, unverifiedPolicy, context)) kept.push(entry as ChartVersion);
-    });
+    }
     if (kept.length > 0) {
       entries[chart] = kept;
       versions += kept.length;

@@ -98,6 +98,10 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
     ? `cannot read ${numbers[0].detail} as text (${numbers.length} such value${numbers.length === 1 ? '' : 's'})`
     : undefined;
   const helm: HelmView = helmRefusal ? 'refused' : 'shown';
+  // Helm 3 keeps a null entry and `helm search` then dies on it; Helm 4 drops it.
+  const nullEntry = parsed.skipped.find((s) => s.reason === 'empty entry');
+  const helm3Refusal =
+    helmRefusal ?? (nullEntry && `a null entry under ${nullEntry.chart} makes helm search crash`);
   const helm3Only: { chart: string; version: string }[] = [];
   for (const { chart, version, reason } of parsed.skipped) {
     // Helm 3 accepts the names `.` and `..`; Helm 4 (and Ballast) do not.
@@ -107,7 +111,7 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
       chart,
       version,
       reason,
-      helm3: helmRefusal ? 'refused' : dotName ? 'shown' : 'skipped',
+      helm3: helm3Refusal ? 'refused' : dotName ? 'shown' : 'skipped',
       helm4: helmRefusal ? 'refused' : 'skipped',
       ballast: 'skipped',
     });
@@ -174,7 +178,7 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
   for (const { chart, version } of helm3Only) listed.add(`${chart}\n${version}`);
   return {
     format: parsed.format,
-    helm3: summary(helmRefusal, listed.size),
+    helm3: summary(helm3Refusal, listed.size),
     helm4: summary(helmRefusal, helm4Versions),
     ballast: {
       ...(parsed.versions === 0 ? { refused: 'the index guard refuses an empty index' } : {}),
