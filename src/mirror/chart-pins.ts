@@ -32,7 +32,8 @@ export function createChartPins({ repo, store, bus }: ChartPinsOptions): ChartPi
     async load() {
       const document = await store.getDocument(key);
       if (!document) return;
-      const stored = JSON.parse(document.toString('utf8')) as Record<string, unknown>;
+      const stored = JSON.parse(document.toString('utf8')) as unknown;
+      if (typeof stored !== 'object' || stored === null) throw new Error(`${key} is not a mapping`);
       for (const [file, hex] of Object.entries(stored)) {
         if (typeof hex === 'string' && /^[0-9a-f]{64}$/.test(hex)) pins.set(file, hex);
       }

@@ -286,30 +286,32 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     };
   }
 
-  /** A new pin reaches the served index through a rebuild from the stored upstream copies. */
+  /** Rebuilds the served index from the stored upstream copies, now with every pin in it. */
+  async function rebuildWithPins(): Promise<boolean> {
+    const before = current;
+    if (!before) return true;
+    const keep = await keepOptions();
+    try {
+      const job = { lastGoodVersions: undefined, maxShrink: 1, ...(keep && { keep: keep.keep }) };
+      const built = await build(before.from, job);
+      // A refresh swapped in a newer index meanwhile, which may predate the pin.
+      if (current !== before) return false;
+      await swap(built.served, before.from, built.kept);
+      return true;
+    } finally {
+      await keep?.dispose();
+    }
+  }
+
   let repinning = false;
   async function servePins(): Promise<void> {
     if (repinning) return;
     repinning = true;
     try {
-      // Pins recorded while a rebuild runs are taken by the next round; a few rounds suffice.
-      for (let round = 0, served = -1; round < 3 && served !== pins.size && current; round++) {
-        served = pins.size;
-        const before = current;
-        const keep = await keepOptions();
-        try {
-          const job = {
-            lastGoodVersions: undefined,
-            maxShrink: 1,
-            ...(keep && { keep: keep.keep }),
-          };
-          const built = await build(before.from, job);
-          // A refresh swapped in a newer index meanwhile: build again from that one.
-          if (current === before) await swap(built.served, before.from, built.kept);
-          else served = -1;
-        } finally {
-          await keep?.dispose();
-        }
+      // Pins recorded during a rebuild are taken by another round; three rounds are plenty.
+      for (let round = 0; round < 3; round++) {
+        const pinned = pins.size;
+        if ((await rebuildWithPins()) && pins.size === pinned) break;
       }
     } catch (error) {
       logger.warn({ err: error }, 'could not serve newly pinned digests yet');
@@ -371,7 +373,11 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     name: repo.name,
 
     async load() {
-      await pins.load();
+      await pins
+        .load()
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'unreadable pins: digest-less charts are pinned afresh'),
+        );
       await Promise.all(
         upstreams.map((u) =>
           u
