@@ -89,65 +89,74 @@ export function analyseIndex(
   return { source, bytes: data.length, parseMs, ...compare(parsed, source, data) };
 }
 
-function compare(parsed: ParsedIndex, source: string, data: Buffer) {
-  const notes: (IndexEntryNote & { rule: RuleId })[] = [];
-  const note = (rule: RuleId, entry: Omit<IndexEntryNote, 'line'>) =>
-    notes.push({ rule, ...entry });
+type Note = IndexEntryNote & { rule: RuleId };
+
+/** Why each Helm refuses the whole index, if it does. */
+function helmRefusals(parsed: ParsedIndex) {
   const numbers = parsed.repairs.filter((r) => r.kind === 'number-as-text');
-  const helmRefusal = numbers[0]
+  const both = numbers[0]
     ? `cannot read ${numbers[0].detail} as text (${numbers.length} such value${numbers.length === 1 ? '' : 's'})`
     : undefined;
-  const helm: HelmView = helmRefusal ? 'refused' : 'shown';
   // Helm 3 keeps a null entry and `helm search` then dies on it; Helm 4 drops it.
   const nullEntry = parsed.skipped.find((s) => s.reason === 'empty entry');
-  const helm3Refusal =
-    helmRefusal ?? (nullEntry && `a null entry under ${nullEntry.chart} makes helm search crash`);
-  const helm3Only: { chart: string; version: string }[] = [];
+  const helm3 =
+    both ?? (nullEntry && `a null entry under ${nullEntry.chart} makes helm search crash`);
+  return { numbers, helm3, helm4: both };
+}
+
+/** Every entry that some reader skips, or that Ballast drops, pins or repairs. */
+function entryNotes(parsed: ParsedIndex, refusals: ReturnType<typeof helmRefusals>): Note[] {
+  const helm3: HelmView = refusals.helm3 ? 'refused' : 'shown';
+  const helm4: HelmView = refusals.helm4 ? 'refused' : 'shown';
+  const notes: Note[] = [];
   for (const { chart, version, reason } of parsed.skipped) {
     // Helm 3 accepts the names `.` and `..`; Helm 4 (and Ballast) do not.
     const dotName = /^name "\.\.?" is not allowed$/.test(reason);
-    if (dotName) helm3Only.push({ chart, version });
-    note(dotName ? 'index-entry-helm-differs' : 'index-entry-skipped', {
-      chart,
-      version,
-      reason,
-      helm3: helm3Refusal ? 'refused' : dotName ? 'shown' : 'skipped',
-      helm4: helmRefusal ? 'refused' : 'skipped',
+    notes.push({
+      rule: dotName ? 'index-entry-helm-differs' : 'index-entry-skipped',
+      ...{ chart, version, reason },
+      helm3: helm3 === 'refused' ? helm3 : dotName ? 'shown' : 'skipped',
+      helm4: helm4 === 'refused' ? helm4 : 'skipped',
       ballast: 'skipped',
     });
   }
   for (const { chart, version, reason } of parsed.dropped) {
-    note('index-entry-dropped', {
+    notes.push({
+      rule: 'index-entry-dropped',
       chart,
       version,
       reason,
-      helm3: helm,
-      helm4: helm,
+      helm3,
+      helm4,
       ballast: 'dropped',
     });
   }
   for (const { chart, version } of parsed.unverified) {
     const reason = 'no usable digest: the sha256 of the first download is pinned';
-    note('index-entry-unverified', {
+    notes.push({
+      rule: 'index-entry-unverified',
       chart,
       version,
       reason,
-      helm3: helm,
-      helm4: helm,
+      helm3,
+      helm4,
       ballast: 'pinned',
     });
   }
   for (const { chart, version, kind, detail } of parsed.repairs) {
     if (kind === 'number-as-text') continue;
-    note('index-entry-repaired', {
-      chart,
-      version,
-      reason: detail,
-      helm3: helm,
-      helm4: helm,
+    notes.push({
+      rule: 'index-entry-repaired',
+      ...{ chart, version, reason: detail, helm3, helm4 },
       ballast: 'repaired',
     });
   }
+  return notes;
+}
+
+function compare(parsed: ParsedIndex, source: string, data: Buffer) {
+  const refusals = helmRefusals(parsed);
+  const notes = entryNotes(parsed, refusals);
   const lines = entryLines(data.toString('utf8'), notes);
   const entries = notes.map(({ rule: _rule, ...entry }, i) => {
     const line = lines[i];
@@ -156,7 +165,7 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
   const findings = notes.map((n, i) =>
     finding(n.rule, `${n.chart} ${n.version}: ${n.reason}`, position(source, lines[i])),
   );
-  for (const repair of numbers) {
+  for (const repair of refusals.numbers) {
     findings.push(
       finding(
         'index-helm-refuses',
@@ -175,11 +184,12 @@ function compare(parsed: ParsedIndex, source: string, data: Buffer) {
   );
   for (const { chart, version } of parsed.dropped) listed.add(`${chart}\n${version}`);
   const helm4Versions = listed.size;
-  for (const { chart, version } of helm3Only) listed.add(`${chart}\n${version}`);
+  for (const n of notes)
+    if (n.helm3 === 'shown' && n.ballast === 'skipped') listed.add(`${n.chart}\n${n.version}`);
   return {
     format: parsed.format,
-    helm3: summary(helm3Refusal, listed.size),
-    helm4: summary(helmRefusal, helm4Versions),
+    helm3: summary(refusals.helm3, listed.size),
+    helm4: summary(refusals.helm4, helm4Versions),
     ballast: {
       ...(parsed.versions === 0 ? { refused: 'the index guard refuses an empty index' } : {}),
       versions: parsed.versions,
