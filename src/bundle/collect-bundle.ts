@@ -37,16 +37,16 @@ export async function collectBundle(
       });
     for (const key of await store.listDocuments(storeKeys.repo(name))) documents.add(key);
     const { index } = await mirror.index(signal);
-    for (const [file, source] of index.charts) {
-      if (!(await store.statBlob(source.digest))) {
+    for (const [file, { digest }] of index.charts) {
+      if (!digest || !(await store.statBlob(digest))) {
         skipped.push({ source: name, name: file });
         continue;
       }
-      blobs.add(source.digest);
-      charts.add(source.digest);
-      const manifest = await store.getDocument(storeKeys.ociUpstreamManifest(source.digest));
+      blobs.add(digest);
+      charts.add(digest);
+      const manifest = await store.getDocument(storeKeys.ociUpstreamManifest(digest));
       if (!manifest) continue;
-      documents.add(storeKeys.ociUpstreamManifest(source.digest));
+      documents.add(storeKeys.ociUpstreamManifest(digest));
       const config = configDigestOf(manifest);
       if (config && (await store.statBlob(config))) blobs.add(config);
     }

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   type DoctorIo,
   exitCodes,
@@ -24,7 +24,7 @@ const exitOnError = (command: Command) =>
   });
 
 /**
- * `ballast doctor dns …` and `ballast doctor upstream URL …`. Exit codes: 0 clean,
+ * `ballast doctor dns …`, `ballast doctor upstream URL …` and `ballast doctor index URL|FILE`. Exit codes: 0 clean,
  * 1 problems found, 2 could not run. `io` is for tests; the CLI uses the process.
  */
 export function createDoctorCommand(io: DoctorIo = processIo()): Command {
@@ -132,6 +132,35 @@ export function createDoctorCommand(io: DoctorIo = processIo()): Command {
     );
   });
 
+  exitOnError(
+    doctor
+      .command('index')
+      .description('read an index as Helm 3, Helm 4 and Ballast would, and say where they differ')
+      .argument('<source>', 'http(s):// repository or index URL, or an index file')
+      .addOption(
+        new Option('--unverified <policy>', 'entries without a digest, as repos[].unverified')
+          .choices(['pin', 'skip'])
+          .default('pin'),
+      )
+      .option('--timeout <ms>', 'deadline for fetching the index', milliseconds, 30_000)
+      .option('--json', 'print the report as JSON'),
+  ).action(async (source: string, options: IndexCliOptions) => {
+    const [{ runDoctorIndex }, { renderIndexText }] = await Promise.all([
+      import('../doctor/index/doctor-index.ts'),
+      import('../doctor/render/render-index-text.ts'),
+    ]);
+    process.exitCode = await runReporting(
+      io,
+      options.json === true,
+      () =>
+        runDoctorIndex(
+          { target: source, timeoutMs: options.timeout, unverified: options.unverified },
+          { cwd: io.cwd },
+        ),
+      renderIndexText,
+    );
+  });
+
   return doctor;
 }
 
@@ -153,6 +182,12 @@ interface UpstreamCliOptions {
   caFile?: string;
   chart?: string;
   plainHttp?: boolean;
+  timeout: number;
+  json?: boolean;
+}
+
+interface IndexCliOptions {
+  unverified: 'pin' | 'skip';
   timeout: number;
   json?: boolean;
 }

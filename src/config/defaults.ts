@@ -23,6 +23,7 @@ export const configDefaults = {
   repo: {
     merge: false,
     refresh: '5m',
+    unverified: 'pin',
     guard: { maxShrink: '10%', keepRemoved: false },
   },
   // files[]: documented under `files[]` in docs/configuration.md

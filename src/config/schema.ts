@@ -93,6 +93,8 @@ const repo = z.strictObject({
   /** Union of all upstreams' entries instead of the first healthy upstream's index. */
   merge: z.boolean().default(d.repo.merge),
   refresh: duration.prefault(d.repo.refresh),
+  /** Entries without a usable digest: pinned on first fetch (trust on first use), or skipped. */
+  unverified: z.enum(['pin', 'skip']).default(d.repo.unverified),
   guard: z
     .strictObject({
       maxShrink: ratio.prefault(d.repo.guard.maxShrink),

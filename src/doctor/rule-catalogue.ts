@@ -245,6 +245,39 @@ export const ruleCatalogue = {
     severity: 'error',
     fix: 'The upstream serves an empty repository; check the URL or the publishing job.',
   },
+  // doctor index
+  'index-refused': {
+    severity: 'error',
+    fix: 'Fix the index at its source: Helm and Ballast both refuse it as it is.',
+  },
+  'index-helm-refuses': {
+    severity: 'error',
+    fix: 'Quote the value in the index (appVersion: "1.40"); through Ballast, Helm reads it already.',
+  },
+  'index-empty': {
+    severity: 'error',
+    fix: 'Check the URL or the publishing job: the index lists no chart Ballast can serve.',
+  },
+  'index-entry-dropped': {
+    severity: 'warning',
+    fix: 'Publish a digest for the entry, or set repos[].unverified: pin to serve it.',
+  },
+  'index-entry-helm-differs': {
+    severity: 'warning',
+    fix: 'Rename the chart: Helm 3 lists it, Helm 4 and Ballast skip it.',
+  },
+  'index-entry-skipped': {
+    severity: 'info',
+    fix: 'Nothing to do unless the entry should be installable: Helm skips it, so does Ballast.',
+  },
+  'index-entry-unverified': {
+    severity: 'info',
+    fix: 'Publish a digest for the entry; until then Ballast pins the sha256 of its first download.',
+  },
+  'index-entry-repaired': {
+    severity: 'info',
+    fix: 'Nothing to do: Helm reads the entry alike; Ballast serves it in canonical form.',
+  },
 } as const satisfies Record<string, { severity: 'error' | 'warning' | 'info'; fix: string }>;
 
 export type RuleId = keyof typeof ruleCatalogue;

@@ -155,6 +155,14 @@ export const errorCatalogue = {
     status: 400,
     message: '{file}: {problem}',
   },
+  BALLAST_DOCTOR_INDEX_FETCH_FAILED: {
+    status: 502,
+    message: 'cannot fetch {url}: {reason}',
+  },
+  BALLAST_DOCTOR_INDEX_TOO_LARGE: {
+    status: 413,
+    message: '{file} is larger than {limit} bytes, the most Ballast reads of an index',
+  },
 
   // --- File mirrors, sync and air-gap bundles ---
   BALLAST_FILE_MIRROR_NOT_FOUND: {

@@ -1,3 +1,5 @@
+import { parseChartVersion } from './chart-version.ts';
+
 /**
  * What Helm accepts in an index entry (repo.ChartVersion, which embeds chart.Metadata).
  * YAML indexes are strict in Helm: a field not listed here rejects the whole index.
@@ -84,50 +86,50 @@ export const yamlBooleans: Readonly<Record<string, boolean>> = Object.fromEntrie
   ]),
 ]);
 
-/**
- * Masterminds semver, which Helm uses: an optional `v`, one to three numeric parts,
- * then optional pre-release and build metadata.
- */
-const chartVersionPattern =
-  /^v?(0|[1-9]\d*)(\.(0|[1-9]\d*))?(\.(0|[1-9]\d*))?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
-
-export function isValidChartVersion(version: string): boolean {
-  const match = chartVersionPattern.exec(version);
-  if (!match) return false;
-  const prerelease = match[7];
-  // Numeric pre-release identifiers must not carry leading zeros.
-  return !prerelease?.split('.').some((id) => /^0\d+$/.test(id));
-}
-
 const aliasPattern = /^[a-zA-Z0-9_-]+$/;
 
-/** Why Helm would skip this entry (chart.Metadata.Validate and friends), or undefined. */
+/**
+ * Why Helm would skip this entry (chart.Metadata.Validate as loadIndex calls it), or
+ * undefined. Helm 4's rule against the names `.` and `..` is applied for both Helms: such a
+ * name cannot be a file name under `charts/`.
+ */
 export function skipReason(entry: Record<string, unknown>): string | undefined {
   const name = entry.name;
   const version = entry.version;
   if (typeof name !== 'string' || name === '') return 'no name';
   if (name === '.' || name === '..' || name.includes('/')) return `name "${name}" is not allowed`;
   if (typeof version !== 'string' || version === '') return 'no version';
-  if (!isValidChartVersion(version)) return `version "${version}" is not valid semver`;
+  const parsed = parseChartVersion(version);
+  if (!parsed.ok) return `version "${version}" is not valid semver (${parsed.reason})`;
   const type = entry.type;
   if (type !== undefined && type !== '' && type !== 'application' && type !== 'library') {
     return 'type must be application or library';
   }
+  const maintainers = (entry.maintainers as unknown[] | undefined) ?? [];
+  if (maintainers.some((m) => m === null))
+    return 'maintainers must not contain empty or null nodes';
   const seen = new Set<string>();
-  for (const dep of (entry.dependencies as Record<string, unknown>[] | undefined) ?? []) {
+  for (const dep of (entry.dependencies as (Record<string, unknown> | null)[] | undefined) ?? []) {
+    if (dep === null) return 'dependencies must not contain empty or null nodes';
     const alias = dep.alias;
     if (typeof alias === 'string' && alias !== '' && !aliasPattern.test(alias)) {
       return `dependency alias "${alias}" is invalid`;
     }
     const key = String(alias || dep.name);
-    if (seen.has(key)) return `more than one dependency with name or alias "${key}"`;
+    // Helm keeps such entries (repositories that strip aliases publish them) but stops
+    // checking the remaining dependencies there.
+    if (seen.has(key)) return undefined;
     seen.add(key);
   }
-  const urls = entry.urls as string[] | undefined;
-  if (!urls || urls.length === 0 || urls[0] === '') return 'no urls';
-  const digest = entry.digest;
-  // Ballast serves only charts it can verify; Helm 4 fails on a digest that is not 32 bytes of hex.
-  if (digest === undefined || digest === '') return 'no digest';
-  if (!/^[0-9a-f]{64}$/i.test(String(digest))) return 'digest is not 64 hex characters';
   return undefined;
+}
+
+/**
+ * The entry's digest as bare lower-case hex (Helm 4 requires it so; some repositories write
+ * `sha256:<hex>`), or undefined when it has none Ballast can verify against.
+ */
+export function usableDigest(digest: unknown): string | undefined {
+  if (typeof digest !== 'string') return undefined;
+  const hex = digest.startsWith('sha256:') ? digest.slice('sha256:'.length) : digest;
+  return /^[0-9a-f]{64}$/i.test(hex) ? hex.toLowerCase() : undefined;
 }

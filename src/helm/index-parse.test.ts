@@ -136,39 +136,161 @@ entries:
   dep:${entry('dep', '0.1.0')}
     dependencies:
       - { name: x, alias: "bad alias" }
-  twice:${entry('twice', '0.1.0')}
-    dependencies:
-      - { name: x }
-      - { name: x }
-  nourl:
-  - { name: nourl, version: 1.0.0, digest: ${digest} }
-  nodigest:
-  - { name: nodigest, version: 1.0.0, urls: [n.tgz] }
-  baddigest:
-  - { name: baddigest, version: 1.0.0, digest: sha256:abc, urls: [b.tgz] }
+  nullmaintainer:${entry('nullmaintainer', '0.1.0')}
+    maintainers: [{ name: a }, ~]
+  nulldependency:${entry('nulldependency', '0.1.0')}
+    dependencies: [null]
 `;
-  const { versions, skipped, index } = parseIndex(Buffer.from(text), 's');
+  const { versions, skipped, dropped, index } = parseIndex(Buffer.from(text), 's');
   assert.equal(versions, 1);
   assert.deepEqual(Object.keys(index.entries), ['app']);
+  assert.deepEqual(dropped, []);
   assert.deepEqual(
     skipped.map((s) => s.reason),
     [
-      'version "not-semver" is not valid semver',
+      'version "not-semver" is not valid semver (invalid semantic version)',
       'name ".." is not allowed',
       'name "a/b" is not allowed',
       'no version',
+      'empty entry',
       'type must be application or library',
       'dependency alias "bad alias" is invalid',
-      'more than one dependency with name or alias "x"',
-      'no urls',
-      'no digest',
-      'digest is not 64 hex characters',
+      'maintainers must not contain empty or null nodes',
+      'dependencies must not contain empty or null nodes',
     ],
   );
 });
 
-test('lenient semver as Helm reads it', () => {
+test('duplicate dependency names keep the entry, as Helm does', () => {
+  const text = `apiVersion: v1
+entries:
+  twice:${entry('twice', '0.1.0')}
+    dependencies:
+      - { name: x }
+      - { name: x }
+`;
+  assert.equal(parseIndex(Buffer.from(text), 's').versions, 1);
+});
+
+test('entries without a usable digest: dropped with skip, kept with pin; no URL is kept', () => {
+  const text = `apiVersion: v1
+entries:
+  nourl:
+  - { name: nourl, version: 1.0.0, digest: ${digest} }
+  nodigest:
+  - { name: nodigest, version: 1.0.0, urls: [n.tgz] }
+  emptydigest:
+  - { name: emptydigest, version: 1.0.0, digest: "", urls: [e.tgz] }
+  baddigest:
+  - { name: baddigest, version: 1.0.0, digest: sha256:abc, urls: [b.tgz] }
+`;
+  const skip = parseIndex(Buffer.from(text), 's', { unverified: 'skip' });
+  assert.equal(skip.versions, 1);
+  assert.deepEqual(
+    skip.dropped.map((s) => `${s.chart}: ${s.reason}`),
+    ['nodigest: no digest', 'emptydigest: no digest', 'baddigest: digest is not 64 hex characters'],
+  );
+  const pin = parseIndex(Buffer.from(text), 's', { unverified: 'pin' });
+  assert.deepEqual(Object.keys(pin.index.entries), [
+    'nourl',
+    'nodigest',
+    'emptydigest',
+    'baddigest',
+  ]);
+  assert.deepEqual(pin.index.entries.nourl?.[0]?.urls, [], 'Helm lists it, so Ballast serves it');
+  assert.equal(pin.unverified.length, 3);
+  assert.equal(
+    pin.index.entries.baddigest?.[0]?.digest,
+    undefined,
+    'an unusable digest is not served',
+  );
+});
+
+test('a sha256:-prefixed digest is served as bare hex, and reported', () => {
+  const upper = 'AB'.repeat(32);
+  const text = `apiVersion: v1
+entries:
+  a:
+  - { name: a, version: 1.0.0, digest: "sha256:${upper}", urls: [a.tgz] }
+`;
+  const { index, repairs } = parseIndex(Buffer.from(text), 's');
+  assert.equal(index.entries.a?.[0]?.digest, 'ab'.repeat(32));
+  assert.deepEqual(
+    repairs.map((r) => [r.chart, r.kind]),
+    [['a', 'digest-prefix']],
+  );
+});
+
+test('field names in another case are read as Helm reads them and served canonically', () => {
+  const yamlText = `APIVersion: v1
+entries:
+  a:
+  - apiversion: v2
+    Name: a
+    VERSION: 1.0.0
+    appversion: "2.0"
+    kubeversion: ">=1.20"
+    maintainers: [{ NAME: ops, Email: ops@example.com }]
+    digest: ${digest}
+    urls: [a.tgz]
+`;
+  const fromYaml = parseIndex(Buffer.from(yamlText), 's');
+  const served = fromYaml.index.entries.a?.[0];
+  assert.equal(fromYaml.index.apiVersion, 'v1');
+  assert.equal(served?.apiVersion, 'v2');
+  assert.equal(served?.appVersion, '2.0');
+  assert.equal(served?.kubeVersion, '>=1.20');
+  assert.deepEqual(
+    { ...(served?.maintainers as object[] | undefined)?.[0] },
+    { name: 'ops', email: 'ops@example.com' },
+  );
+  assert.ok(fromYaml.repairs.every((r) => r.kind === 'field-name'));
+  const jsonText = JSON.stringify({
+    apiVersion: 'v1',
+    entries: {
+      a: [
+        { name: 'a', version: '1.0.0', AppVersion: '3', DESCRIPTION: 'd', digest, urls: ['a.tgz'] },
+      ],
+    },
+  });
+  const fromJson = parseIndex(Buffer.from(jsonText), 's').index.entries.a?.[0];
+  assert.equal(fromJson?.appVersion, '3');
+  assert.equal(fromJson?.description, 'd');
+});
+
+test('an unquoted number where text belongs keeps the upstream text and is reported', () => {
+  const yamlText = `apiVersion: v1
+entries:
+  a:
+  - name: a
+    version: 1.0.0
+    appVersion: 1.40
+    digest: ${digest}
+    urls: [a.tgz]
+  b:
+  - name: b
+    version: 1.0.0
+    appVersion: "1.5"
+    digest: ${digest}
+    urls: [b.tgz]
+`;
+  const fromYaml = parseIndex(Buffer.from(yamlText), 's');
+  assert.equal(fromYaml.index.entries.a?.[0]?.appVersion, '1.40');
+  assert.equal(fromYaml.index.entries.b?.[0]?.appVersion, '1.5');
+  assert.deepEqual(
+    fromYaml.repairs.map((r) => [r.chart, r.kind, r.detail]),
+    [['a', 'number-as-text', 'entries.a[0].appVersion: 1.40']],
+  );
+  const jsonText = `{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","appVersion":1.40,"digest":"${digest}","urls":["a.tgz"]}]}}`;
+  const fromJson = parseIndex(Buffer.from(jsonText), 's');
+  assert.equal(fromJson.format, 'json');
+  assert.equal(fromJson.index.entries.a?.[0]?.appVersion, '1.40');
+  assert.equal(fromJson.repairs[0]?.kind, 'number-as-text');
+});
+
+test('versions as Helm reads them (Masterminds semver, loose)', () => {
   const ok = ['1.2.3', 'v1.2.3', '1.2', '1', '1.0.0-rc.1', '1.0.0+build.5', '1.0.0-alpha-1'];
+  ok.push('01.2.3', '1.13.000', 'v0.24.000', '3.5.0081+1539', '1.0.0+01');
   for (const version of ok) {
     const { versions } = parseIndex(
       Buffer.from(`apiVersion: v1\nentries:\n  a:${entry('a', version)}\n`),
@@ -176,7 +298,8 @@ test('lenient semver as Helm reads it', () => {
     );
     assert.equal(versions, 1, version);
   }
-  for (const version of ['1.2.3.4', '01.2.3', '1.0.0-01', 'latest', '1.0.0+']) {
+  const refused = ['1.2.3.4', '1.0.0-01', 'latest', '1.0.0+', 'V1.0.0', '18446744073709551616.0.0'];
+  for (const version of refused) {
     const { versions } = parseIndex(
       Buffer.from(`apiVersion: v1\nentries:\n  a:${entry('a', version)}\n`),
       's',

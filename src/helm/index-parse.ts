@@ -1,14 +1,21 @@
-import yaml from 'js-yaml';
 import { BallastError } from '../errors/ballast-error.ts';
 import {
   chartVersionFields,
-  dependencyFields,
-  type FieldKind,
   indexFields,
-  maintainerFields,
   skipReason,
-  yamlBooleans,
+  usableDigest,
 } from './chart-version-rules.ts';
+import { type IndexFormat, loadIndexDocument } from './index-document.ts';
+import type { IndexRepair } from './index-repairs.ts';
+import {
+  type Context,
+  FieldError,
+  isMapping,
+  isNull,
+  NeedsNumberText,
+  normalizeObject,
+  type Raw,
+} from './index-values.ts';
 
 export interface ChartVersion {
   name: string;
@@ -35,18 +42,21 @@ export interface SkippedEntry {
 
 export interface ParsedIndex {
   index: HelmIndex;
+  format: IndexFormat;
   /** Entries Helm would skip; the caller logs them. */
   skipped: SkippedEntry[];
+  /** Entries Helm would keep that Ballast leaves out: no usable digest, with `unverified: skip`. */
+  dropped: SkippedEntry[];
+  /** What Ballast changed so that Helm reads the entry as the upstream meant it. */
+  repairs: IndexRepair[];
+  /** Entries kept without a digest Ballast can verify against (`unverified: pin`). */
+  unverified: { chart: string; version: string }[];
   versions: number;
 }
 
-type Raw = unknown;
-
-interface Context {
-  /** YAML is strict in Helm (unknown fields fail the index); JSON is lenient. */
-  strict: boolean;
-  /** Values left to visit; YAML aliases can make a small document expand without bound. */
-  budget: number;
+export interface ParseOptions {
+  /** Entries without a usable digest: kept to be pinned on first fetch, or dropped. */
+  unverified?: 'pin' | 'skip';
 }
 
 /**
@@ -55,41 +65,47 @@ interface Context {
  * and column, never a key or value of the document itself.
  *
  * Parses an upstream index.yaml the way Helm does: JSON leniently, YAML strictly (unknown
- * fields and duplicate keys reject the whole index), entries Helm would skip are dropped and
- * reported. YAML scalars stay strings, as Helm reads them into string fields.
+ * fields and duplicate keys reject the whole index), field names matched regardless of case
+ * (Helm's `encoding/json` does), entries Helm would skip dropped and reported. YAML scalars
+ * stay text, as Helm reads them into string fields; a number where text belongs is kept as
+ * written and reported as a repair.
  */
-export function parseIndex(data: Buffer, source: string): ParsedIndex {
+export function parseIndex(data: Buffer, source: string, options: ParseOptions = {}): ParsedIndex {
   const invalid = (reason: string) => new BallastError('BALLAST_INDEX_INVALID', { source, reason });
   if (data.length === 0) throw invalid('the file is empty');
   const text = data.toString('utf8').replace(/^\uFEFF/, '');
-  const { raw, strict } = load(text, source, invalid);
-  const context: Context = { strict, budget: Math.max(10_000, text.length) };
-  try {
-    return normalizeIndex(raw, context);
-  } catch (error) {
-    if (error instanceof FieldError) throw invalid(error.message);
-    if (error instanceof RangeError) throw invalid('the document is nested too deeply');
-    throw error;
+  let numberText = false;
+  for (;;) {
+    const { raw, format } = load(text, source, numberText, invalid);
+    const context: Context = {
+      strict: format === 'yaml',
+      format,
+      budget: Math.max(10_000, text.length),
+      repairs: [],
+    };
+    try {
+      return { ...normalizeIndex(raw, context, options.unverified ?? 'skip'), format };
+    } catch (error) {
+      // JSON numbers lose their text when parsed; the rare index that needs it is read again.
+      if (error instanceof NeedsNumberText && !numberText) {
+        numberText = true;
+        continue;
+      }
+      if (error instanceof FieldError) throw invalid(error.message);
+      if (error instanceof RangeError) throw invalid('the document is nested too deeply');
+      throw error;
+    }
   }
 }
 
 function load(
   text: string,
   source: string,
+  numberText: boolean,
   invalid: (reason: string) => BallastError,
-): { raw: Raw; strict: boolean } {
-  if (text.trimStart().startsWith('{')) {
-    try {
-      return { raw: JSON.parse(text), strict: false };
-    } catch {
-      // Not JSON after all; YAML flow style also starts with `{`.
-    }
-  }
+): { raw: Raw; format: IndexFormat } {
   try {
-    return {
-      raw: yaml.load(text, { schema: yaml.FAILSAFE_SCHEMA, filename: source }),
-      strict: true,
-    };
+    return loadIndexDocument(text, source, { numberText });
   } catch (error) {
     throw invalid(
       error instanceof RangeError ? 'the document is nested too deeply' : yamlProblem(error),
@@ -108,15 +124,21 @@ function yamlProblem(error: unknown): string {
   return `not valid YAML: ${what}${where}`;
 }
 
-class FieldError extends Error {}
-
-function normalizeIndex(raw: Raw, context: Context): ParsedIndex {
+function normalizeIndex(
+  raw: Raw,
+  context: Context,
+  unverifiedPolicy: 'pin' | 'skip',
+): Omit<ParsedIndex, 'format'> {
   if (!isMapping(raw)) throw new FieldError('expected a mapping at the top level');
   const index = normalizeObject(raw, indexFields, '', context);
   if (typeof index.apiVersion !== 'string' || index.apiVersion === '') {
     throw new FieldError('no API version specified');
   }
-  const skipped: SkippedEntry[] = [];
+  const repairs: IndexRepair[] = context.repairs.map((r) => ({ chart: '', version: '', ...r }));
+  const result = { skipped: [], dropped: [], repairs, unverified: [] } as Pick<
+    ParsedIndex,
+    'skipped' | 'dropped' | 'repairs' | 'unverified'
+  >;
   const entries: Record<string, ChartVersion[]> = Object.create(null);
   let versions = 0;
   const rawEntries = index.entries ?? {};
@@ -127,136 +149,55 @@ function normalizeIndex(raw: Raw, context: Context): ParsedIndex {
     if (!Array.isArray(list))
       throw new FieldError(`${chartPath}: expected a list of chart versions`);
     const kept: ChartVersion[] = [];
-    list.forEach((item, i) => {
-      if (isNull(item)) return;
-      const entry = normalizeObject(item, chartVersionFields, `${chartPath}[${i}]`, context);
-      if (entry.apiVersion === undefined || entry.apiVersion === '') entry.apiVersion = 'v1';
-      const reason = skipReason(entry);
-      if (reason) {
-        skipped.push({ chart, version: String(entry.version ?? ''), reason });
-        return;
+    for (const [i, item] of list.entries()) {
+      if (isNull(item)) {
+        result.skipped.push({ chart, version: '', reason: 'empty entry' });
+        continue;
       }
-      kept.push(entry as ChartVersion);
-    });
+      context.repairs = [];
+      const entry = normalizeObject(item, chartVersionFields, `${chartPath}[${i}]`, context);
+      if (admit(entry, chart, result, unverifiedPolicy, context)) kept.push(entry as ChartVersion);
+    }
     if (kept.length > 0) {
       entries[chart] = kept;
       versions += kept.length;
     }
   }
-  return { index: { ...(index as unknown as HelmIndex), entries }, skipped, versions };
+  return { index: { ...(index as unknown as HelmIndex), entries }, versions, ...result };
 }
 
-function normalizeObject(
-  raw: Raw,
-  fields: Readonly<Record<string, FieldKind | 'entries'>>,
-  path: string,
+/** Whether an entry is served; says why not, and what was repaired, in `result`. */
+function admit(
+  entry: Record<string, unknown>,
+  chart: string,
+  result: Pick<ParsedIndex, 'skipped' | 'dropped' | 'repairs' | 'unverified'>,
+  unverifiedPolicy: 'pin' | 'skip',
   context: Context,
-): Record<string, unknown> {
-  if (!isMapping(raw)) throw new FieldError(`${path || 'document'}: expected a mapping`);
-  const out: Record<string, unknown> = Object.create(null);
-  for (const [position, [key, value]] of Object.entries(raw).entries()) {
-    const kind = Object.hasOwn(fields, key) ? fields[key] : undefined;
-    if (kind === undefined) {
-      spend(context, path);
-      if (context.strict)
-        throw new FieldError(
-          `${path ? `${path}.` : ''}<key ${position + 1}>: unknown field (Helm refuses the whole index)`,
-        );
-      continue;
+): boolean {
+  if (entry.apiVersion === undefined || entry.apiVersion === '') entry.apiVersion = 'v1';
+  const version = String(entry.version ?? '');
+  const helmSkips = skipReason(entry);
+  if (helmSkips) {
+    result.skipped.push({ chart, version, reason: helmSkips });
+    return false;
+  }
+  // Helm lists an entry without a chart URL (and fails to pull it); so does Ballast.
+  if (!Array.isArray(entry.urls)) entry.urls = [];
+  const digest = usableDigest(entry.digest);
+  if (digest === undefined) {
+    if (unverifiedPolicy === 'skip') {
+      const reason = entry.digest ? 'digest is not 64 hex characters' : 'no digest';
+      result.dropped.push({ chart, version, reason });
+      return false;
     }
-    const fieldPath = path ? `${path}.${key}` : key;
-    spend(context, fieldPath);
-    if (isNull(value)) continue;
-    // Entries are walked one by one by the caller, so that bad ones can be skipped.
-    out[key] = kind === 'entries' ? value : convert(value, kind, fieldPath, context);
-  }
-  return out;
-}
-
-function convert(value: Raw, kind: FieldKind, path: string, context: Context): unknown {
-  switch (kind) {
-    case 'string':
-      if (typeof value !== 'string') throw new FieldError(`${path}: expected a string`);
-      return value;
-    case 'time':
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-        throw new FieldError(`${path}: expected an RFC 3339 time`);
-      }
-      return value;
-    case 'bool':
-      return toBool(value, path);
-    case 'strings':
-      return list(value, path, context).map((item, i) =>
-        convert(item, 'string', `${path}[${i}]`, context),
-      );
-    case 'stringMap': {
-      if (!isMapping(value)) throw new FieldError(`${path}: expected a mapping of strings`);
-      const out: Record<string, string> = Object.create(null);
-      for (const [position, [key, item]] of Object.entries(value).entries()) {
-        spend(context, path);
-        out[key] =
-          item === null
-            ? ''
-            : (convert(item, 'string', `${path}.<key ${position + 1}>`, context) as string);
-      }
-      return out;
+    delete entry.digest;
+    result.unverified.push({ chart, version });
+  } else {
+    if (String(entry.digest).startsWith('sha256:')) {
+      context.repairs.push({ kind: 'digest-prefix', detail: 'digest: sha256: prefix removed' });
     }
-    case 'maintainers':
-      return list(value, path, context).map((item, i) =>
-        normalizeObject(item, maintainerFields, `${path}[${i}]`, context),
-      );
-    case 'dependencies':
-      return list(value, path, context).map((item, i) =>
-        normalizeObject(item, dependencyFields, `${path}[${i}]`, context),
-      );
-    case 'any':
-      return copyAny(value, path, context);
+    entry.digest = digest;
   }
-}
-
-function list(value: Raw, path: string, context: Context): Raw[] {
-  if (!Array.isArray(value)) throw new FieldError(`${path}: expected a list`);
-  spend(context, path, value.length);
-  return value;
-}
-
-function toBool(value: Raw, path: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && Object.hasOwn(yamlBooleans, value))
-    return yamlBooleans[value] as boolean;
-  throw new FieldError(`${path}: expected true or false`);
-}
-
-function copyAny(value: Raw, path: string, context: Context): unknown {
-  spend(context, path);
-  if (Array.isArray(value)) return value.map((item) => copyAny(item, path, context));
-  if (isMapping(value)) {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const [key, item] of Object.entries(value)) out[key] = copyAny(item, path, context);
-    return out;
-  }
-  return value;
-}
-
-function spend(context: Context, path: string, amount = 1): void {
-  context.budget -= amount;
-  if (context.budget < 0) {
-    throw new FieldError(`${path}: the document expands far beyond its size (YAML alias bomb?)`);
-  }
-}
-
-/** The failsafe schema keeps `~` and `null` as text; Helm's YAML reads them as null. */
-function isNull(value: Raw): boolean {
-  return (
-    value === null ||
-    value === undefined ||
-    value === '~' ||
-    value === 'null' ||
-    value === 'Null' ||
-    value === 'NULL'
-  );
-}
-
-function isMapping(value: Raw): value is Record<string, Raw> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  for (const repair of context.repairs) result.repairs.push({ chart, version, ...repair });
+  return true;
 }

@@ -9,6 +9,7 @@ import {
   parseIndex,
   type SkippedEntry,
 } from '../helm/index-parse.ts';
+import type { IndexRepair } from '../helm/index-repairs.ts';
 import { guardRefusal } from './index-guard.ts';
 import { buildServedIndex, type ServedIndex } from './served-index.ts';
 
@@ -28,6 +29,10 @@ export interface IndexBuildJob {
   /** The guard's yardstick: versions of the last good index; undefined for the first. */
   lastGoodVersions: number | undefined;
   maxShrink: number;
+  /** repos[].unverified: entries without a usable digest are kept (and pinned) or skipped. */
+  unverified?: 'pin' | 'skip';
+  /** Digests pinned on first fetch, by served file name (bare hex). */
+  pins?: Record<string, string>;
   /** guard.keepRemoved: the served index (gzip'd) to take entries from, and the files whose charts are cached. */
   keep?: { servedGzipFile: string; files: { file: string; url: string; position: number }[] };
 }
@@ -35,6 +40,7 @@ export interface IndexBuildJob {
 export interface IndexBuildResult {
   served: ServedIndex;
   skipped: SkippedEntry[];
+  repairs: IndexRepair[];
   /** Chart versions kept although the upstream removed them (guard.keepRemoved). */
   kept: number;
 }
@@ -47,14 +53,20 @@ export interface IndexBuildResult {
  */
 export async function buildIndex(job: IndexBuildJob): Promise<IndexBuildResult> {
   const skipped: SkippedEntry[] = [];
+  const repairs: IndexRepair[] = [];
   const positions = new WeakMap<ChartVersion, number>();
   const indexes: HelmIndex[] = [];
   for (const source of job.sources) {
-    const parsed = parseIndex(await readFile(source.file), source.label);
-    skipped.push(...parsed.skipped);
+    const parsed = parseIndex(await readFile(source.file), source.label, {
+      unverified: job.unverified ?? 'skip',
+    });
+    skipped.push(...parsed.skipped, ...parsed.dropped);
+    repairs.push(...parsed.repairs);
     for (const versions of Object.values(parsed.index.entries)) {
       for (const entry of versions) {
-        entry.urls = [resolveChartUrl(source.upstream, entry.urls[0] as string)];
+        const url = entry.urls[0];
+        entry.urls = url ? [resolveChartUrl(source.upstream, url)] : [];
+        entry.digest ??= job.pins?.[chartFileName(entry.name, entry.version)];
         positions.set(entry, source.position);
       }
     }
@@ -77,6 +89,7 @@ export async function buildIndex(job: IndexBuildJob): Promise<IndexBuildResult> 
   return {
     served: await buildServedIndex(index, (entry) => positions.get(entry) ?? 0),
     skipped,
+    repairs,
     kept,
   };
 }

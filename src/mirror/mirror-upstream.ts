@@ -4,8 +4,8 @@ import type { IndexFetch, IndexValidators } from '../upstream/classic-repo-clien
 export interface ChartRequest {
   /** The served file name, for messages. */
   file: string;
-  /** What the bytes must hash to: the digest the served index gave. */
-  digest: Digest;
+  /** What the bytes must hash to: the digest the served index gave; none to pin on first use. */
+  digest: Digest | undefined;
   maxBytes: number;
 }
 

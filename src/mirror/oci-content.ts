@@ -72,6 +72,7 @@ export function createMirrorOciContent(
       const chartDigest = (
         await store.getDocument(storeKeys.ociManifestChart(reference))
       )?.toString('utf8');
+      if (chartDigest === undefined) return undefined;
       const entry = [...versions.found.values()].find((e) => e.source.digest === chartDigest);
       if (!entry) return undefined;
       const manifest = await manifestOf(versions.mirror, entry.file, signal);
@@ -85,7 +86,7 @@ export function createMirrorOciContent(
       if (layer) return versions.mirror.chart(layer.file, signal);
       // A config blob: only one that a manifest of this chart names.
       for (const { file, source } of versions.found.values()) {
-        if (!(await store.statBlob(source.digest))) continue;
+        if (!source.digest || !(await store.statBlob(source.digest))) continue;
         const manifest = await manifestOf(versions.mirror, file, signal);
         if (manifest.config === (digest as Digest)) return store.statBlob(digest as Digest);
       }

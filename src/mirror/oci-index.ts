@@ -1,7 +1,7 @@
-import semver from 'semver';
 import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import { chartFileName } from '../helm/chart-url.ts';
-import { isValidChartVersion, skipReason } from '../helm/chart-version-rules.ts';
+import { isValidChartVersion, newestFirst } from '../helm/chart-version.ts';
+import { skipReason } from '../helm/chart-version-rules.ts';
 import type { ChartVersion, HelmIndex, SkippedEntry } from '../helm/index-parse.ts';
 import { digestHex, type Sha256Digest } from '../oci/digest.ts';
 import { annotationCreated } from '../oci/media-types.ts';
@@ -195,20 +195,7 @@ async function eachBounded<T>(
   );
 }
 
-/** Newest first, as `helm repo index` writes them; Helm's loose versions (`1.2`) padded. */
+/** Newest first, as Helm sorts an index; equal precedence (`1.2` and `1.2.0`) by text. */
 function compareVersionsDescending(a: string, b: string): number {
-  const left = semver.parse(padded(a));
-  const right = semver.parse(padded(b));
-  if (left && right) {
-    const order = semver.rcompare(left, right);
-    if (order !== 0) return order;
-  }
-  return a < b ? 1 : a > b ? -1 : 0;
-}
-
-function padded(version: string): string {
-  const match = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$/.exec(version);
-  if (!match) return version;
-  const [, major, minor = '0', patch = '0', rest = ''] = match;
-  return `${major}.${minor}.${patch}${rest}`;
+  return newestFirst(a, b) || (a < b ? 1 : a > b ? -1 : 0);
 }

@@ -3,8 +3,9 @@ import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import { provenanceUrl, unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
-import type { BlobInfo, Store } from '../store/store.ts';
+import type { BlobInfo, Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
+import { createChartPins } from './chart-pins.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { createRefreshLease } from './refresh-lease.ts';
@@ -53,7 +54,14 @@ export interface RepoMirror {
   upstreamManifest(file: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /** Forces one revalidation; used by `sync` and tests. */
   refresh(signal?: AbortSignal): Promise<void>;
-  status(): { ready: boolean; versions: number; checkedAt: number; lastError?: string };
+  status(): {
+    ready: boolean;
+    versions: number;
+    checkedAt: number;
+    lastError?: string;
+    /** With `unverified: pin`: entries whose digest was pinned on first fetch. */
+    pinned?: number;
+  };
 }
 
 /**
@@ -65,7 +73,14 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   const { repo, store, resilience, limits } = options;
   const { bus } = resilience;
   const now = options.now ?? Date.now;
-  const buildIndex = options.buildIndex ?? runIndexBuild;
+  const pins = createChartPins({ repo: repo.name, store, bus });
+  // Every build applies the repository's digest policy and the digests pinned so far.
+  const buildIndex = (job: IndexBuildJob) =>
+    (options.buildIndex ?? runIndexBuild)({
+      ...job,
+      unverified: repo.unverified,
+      pins: pins.all(),
+    });
   const logger = options.logger.child({ repo: repo.name });
   const servedKey = storeKeys.servedIndex(repo.name);
   const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
@@ -123,7 +138,8 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     if (!repo.guard.keepRemoved || !current) return undefined;
     const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
     for (const [file, source] of current.index.charts) {
-      if (verified.has(source.digest) || (await store.statBlob(source.digest))) {
+      const { digest } = source;
+      if (digest && (verified.has(digest) || (await store.statBlob(digest)))) {
         files.push({ file, url: source.url, position: source.upstream });
       }
     }
@@ -288,6 +304,40 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     };
   }
 
+  /** Rebuilds the served index from the stored upstream copies, now with every pin in it. */
+  async function rebuildWithPins(): Promise<boolean> {
+    const before = current;
+    if (!before) return true;
+    const keep = await keepOptions();
+    try {
+      const job = { lastGoodVersions: undefined, maxShrink: 1, ...(keep && { keep: keep.keep }) };
+      const built = await build(before.from, job);
+      // A refresh swapped in a newer index meanwhile, which may predate the pin.
+      if (current !== before) return false;
+      await swap(built.served, before.from, built.kept);
+      return true;
+    } finally {
+      await keep?.dispose();
+    }
+  }
+
+  let repinning = false;
+  async function servePins(): Promise<void> {
+    if (repinning) return;
+    repinning = true;
+    try {
+      // Pins recorded during a rebuild are taken by another round; three rounds are plenty.
+      for (let round = 0; round < 3; round++) {
+        const pinned = pins.size;
+        if ((await rebuildWithPins()) && pins.size === pinned) break;
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not serve newly pinned digests yet');
+    } finally {
+      repinning = false;
+    }
+  }
+
   async function sourceOf(file: string, signal?: AbortSignal): Promise<ChartSource> {
     const reason = unsafeFileNameReason(file);
     if (reason)
@@ -307,6 +357,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     source: ChartSource,
     work: (upstream: UpstreamIndex, url: string, signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
+    digest: Digest | undefined = source.digest,
   ): Promise<T> {
     const order = [
       source.upstream,
@@ -324,9 +375,9 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         const upstream = upstreams[ref.position] as UpstreamIndex;
         let url = source.url;
         if (ref.position !== source.upstream) {
-          const listed = [...(await upstream.charts(s)).values()].find(
-            (c) => c.digest === source.digest,
-          );
+          // Without a digest, nothing says another upstream's file holds the same bytes.
+          const listed =
+            digest && [...(await upstream.charts(s)).values()].find((c) => c.digest === digest);
           if (!listed)
             throw new BallastError('BALLAST_CHART_NOT_FOUND', {
               repo: upstream.client.label,
@@ -345,6 +396,11 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     name: repo.name,
 
     async load() {
+      await pins
+        .load()
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'unreadable pins: digest-less charts are pinned afresh'),
+        );
       await Promise.all(
         upstreams.map((u) =>
           u
@@ -379,7 +435,8 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
     async chart(file, signal) {
       const source = await sourceOf(file, signal);
-      const cached = verified.get(source.digest) ?? (await store.statBlob(source.digest));
+      const expected = source.digest ?? pins.get(file);
+      const cached = expected && (verified.get(expected) ?? (await store.statBlob(expected)));
       if (cached) {
         verified.set(cached.digest, cached);
         bus.emit('cache:hit', { repo: repo.name, kind: 'chart' });
@@ -394,13 +451,18 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
           (upstream, url, s) =>
             upstream.client.fetchChart(
               url,
-              { file, digest: source.digest, maxBytes: limits.chartSize },
+              { file, digest: expected, maxBytes: limits.chartSize },
               s,
             ),
           flightSignal,
+          expected,
         );
       try {
-        const blob = await fetchFlight.run(source.digest, fetchChart, signal);
+        const blob = await fetchFlight.run(expected ?? file, fetchChart, signal);
+        if (!expected) {
+          await pins.record(file, blob.digest);
+          void servePins();
+        }
         verified.set(blob.digest, blob);
         bus.emit('chart:stored', { repo: repo.name, file, digest: blob.digest, bytes: blob.size });
         return blob;
@@ -418,7 +480,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
     async upstreamManifest(file, signal) {
       const source = await sourceOf(file, signal);
-      if (!source.url.startsWith('oci://')) return undefined;
+      if (!source.url.startsWith('oci://') || !source.digest) return undefined;
       const key = storeKeys.ociUpstreamManifest(source.digest);
       const kept = await store.getDocument(key);
       if (kept) return kept;
@@ -441,8 +503,10 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     async provenance(file, signal) {
       const chartFile = file.replace(/\.prov$/, '');
       const source = await sourceOf(chartFile, signal);
-      const key = storeKeys.provenance(repo.name, source.digest);
-      const cached = await store.getDocument(key);
+      const digest = source.digest ?? pins.get(chartFile);
+      // Without a digest the chart's bytes are not known yet: the file is passed through.
+      const key = digest && storeKeys.provenance(repo.name, digest);
+      const cached = key && (await store.getDocument(key));
       if (cached) {
         bus.emit('cache:hit', { repo: repo.name, kind: 'prov' });
         return cached;
@@ -456,7 +520,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
           upstream.client.fetchSidecar(provenanceUrl(url), 'provenance', limits.provSize, s),
         signal ?? new AbortController().signal,
       );
-      await store.putDocument(key, body);
+      if (key) await store.putDocument(key, body);
       return body;
     },
 
@@ -466,6 +530,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         versions: current?.index.versions ?? 0,
         checkedAt,
         ...(lastError ? { lastError: lastError.message } : {}),
+        ...(repo.unverified === 'pin' ? { pinned: pins.size } : {}),
       };
     },
   };

@@ -12,7 +12,8 @@ const brotliAsync = promisify(brotliCompress);
 /** Where a served chart file comes from and what its bytes must hash to. */
 export interface ChartSource {
   url: string;
-  digest: Digest;
+  /** Absent for an entry published without one and not pinned yet (`unverified: pin`). */
+  digest?: Digest;
   /** Position of the upstream whose index listed it. */
   upstream: number;
   name: string;
@@ -37,7 +38,7 @@ export interface ServedIndex {
   charts: ReadonlyMap<string, ChartSource>;
 }
 
-/** `index` must carry absolute upstream chart URLs and a digest on every entry. */
+/** `index` must carry absolute upstream chart URLs (or none: Helm lists such entries too). */
 export async function buildServedIndex(
   index: HelmIndex,
   upstreamOf: (entry: ChartVersion) => number = () => 0,
@@ -49,17 +50,17 @@ export async function buildServedIndex(
     entries[chart] = list.map((entry) => {
       const file = chartFileName(entry.name, entry.version);
       const url = entry.urls[0];
-      if (!charts.has(file) && url !== undefined && entry.digest !== undefined) {
+      if (!charts.has(file) && url !== undefined) {
         charts.set(file, {
           url,
-          digest: `sha256:${entry.digest.toLowerCase()}`,
+          ...(entry.digest === undefined ? {} : { digest: `sha256:${entry.digest.toLowerCase()}` }),
           upstream: upstreamOf(entry),
           name: entry.name,
           version: entry.version,
         });
       }
       versions += 1;
-      return { ...entry, urls: [chartPath(file)] };
+      return { ...entry, urls: url === undefined ? [] : [chartPath(file)] };
     });
   }
   const body = Buffer.from(JSON.stringify({ ...index, entries }));

@@ -160,6 +160,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
         spooled.file,
       );
       for (const skipped of built.skipped) bus.emit('index:entry-skipped', { repo, ...skipped });
+      for (const repair of built.repairs) bus.emit('index:entry-repaired', { repo, ...repair });
       const meta = {
         format: 2 as const,
         fetchedAt: options.now(),

@@ -22,6 +22,15 @@ export function logEvents(bus: EventBus, logger: Logger): void {
   bus.on('index:entry-skipped', (e) =>
     log.warn({ event: 'index:entry-skipped', ...e }, 'skipped an index entry'),
   );
+  bus.on('index:entry-repaired', (e) =>
+    log.warn({ event: 'index:entry-repaired', ...e }, 'repaired an index entry Helm would misread'),
+  );
+  bus.on('chart:pinned', (e) =>
+    log.info(
+      { event: 'chart:pinned', ...e },
+      'pinned the digest of a chart its upstream lists without one',
+    ),
+  );
   bus.on('chart:stored', (e) =>
     log.info({ event: 'chart:stored', ...e }, 'chart verified and stored'),
   );

@@ -23,6 +23,16 @@ export interface BallastEvents {
   'chart:stored': { repo: string; file: string; digest: string; bytes: number };
   'chart:rejected': { repo: string; file: string; code: string; message: string };
   'index:entry-skipped': { repo: string; chart: string; version: string; reason: string };
+  /** Ballast changed an upstream entry so that Helm reads it (see src/helm/index-repairs.ts). */
+  'index:entry-repaired': {
+    repo: string;
+    chart: string;
+    version: string;
+    kind: string;
+    detail: string;
+  };
+  /** An entry without a digest got the sha256 of its first download (`unverified: pin`). */
+  'chart:pinned': { repo: string; file: string; digest: string; pinned: number };
   // resilience (src/resilience): retries, breakers, hedging, Ballast's own DNS
   'upstream:retry': {
     upstream: string;

@@ -3,7 +3,7 @@ import type { EventBus } from './events.ts';
 
 export interface RepoGauges {
   name: string;
-  status(): { versions: number; checkedAt: number };
+  status(): { versions: number; checkedAt: number; pinned?: number };
 }
 
 /** Prometheus metrics, fed by events; one registry per running Ballast. */
@@ -92,6 +92,25 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     labelNames: ['upstream', 'to'],
     registers,
   });
+  const repairedEntries = new Counter({
+    name: 'ballast_index_entries_repaired_total',
+    help: 'Upstream index entries Ballast changed so that Helm reads them, by kind of repair.',
+    labelNames: ['repo', 'kind'],
+    registers,
+  });
+  new Gauge({
+    name: 'ballast_index_entries_pinned',
+    help: 'Entries without an upstream digest whose first-fetched sha256 is pinned (unverified: pin).',
+    labelNames: ['repo'],
+    registers,
+    collect() {
+      this.reset();
+      for (const repo of repos()) {
+        const { pinned } = repo.status();
+        if (pinned !== undefined) this.set({ repo: repo.name }, pinned);
+      }
+    },
+  });
   const hedgesFired = new Counter({
     name: 'ballast_hedges_fired_total',
     help: 'Requests to a next upstream started while an earlier one was still slow or had failed.',
@@ -178,6 +197,7 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
   bus.on('index:refresh-failed', ({ repo, code }) => refreshFailures.inc({ repo, code }));
   bus.on('index:stale-served', ({ repo }) => staleServed.inc({ repo }));
   bus.on('index:entry-skipped', ({ repo }) => skippedEntries.inc({ repo }));
+  bus.on('index:entry-repaired', ({ repo, kind }) => repairedEntries.inc({ repo, kind }));
   bus.on('chart:rejected', ({ repo, code }) => chartsRejected.inc({ repo, code }));
   const stateValue = { closed: 0, 'half-open': 1, open: 2 } as const;
   bus.on('upstream:retry', ({ upstream, cause }) => retries.inc({ upstream, cause }));

@@ -25,6 +25,8 @@ export const storeKeys = Object.freeze({
   /** Which replica asks an upstream for its index; outside `roots`, never bundled. */
   upstreamLease: (repo: string, upstreamUrl: string) =>
     `leases/repos/${repo}/${sha256Hex(upstreamUrl).slice(0, 16)}`,
+  /** Digests pinned on first download for entries published without one (`unverified: pin`). */
+  chartPins: (repo: string) => `repos/${repo}/pins`,
   provenance: (repo: string, chartDigest: Digest) =>
     `repos/${repo}/provenance/${hex(chartDigest)}.prov`,
 

@@ -6,7 +6,8 @@ export interface ListedChart {
   file: string;
   name: string;
   version: string;
-  digest: string;
+  /** Absent for an entry listed without a digest and not pinned yet. */
+  digest?: string;
 }
 
 export type ItemStatus = 'fetched' | 'cached' | 'absent';
@@ -53,7 +54,7 @@ export function createLocalSyncTarget(mirrors: Mirrors): SyncTarget {
         file,
         name: source.name,
         version: source.version,
-        digest: source.digest,
+        ...(source.digest ? { digest: source.digest } : {}),
       }));
       return { charts, ...(stale ? { stale } : {}) };
     },
@@ -61,7 +62,7 @@ export function createLocalSyncTarget(mirrors: Mirrors): SyncTarget {
     async chart(repo, file, signal) {
       const mirror = repoOf(repo);
       const source = (await mirror.index(signal)).index.charts.get(file);
-      const before = source && (await mirrors.store.statBlob(source.digest));
+      const before = source?.digest && (await mirrors.store.statBlob(source.digest));
       const blob = before ?? (await mirror.chart(file, signal));
       return { status: before ? 'cached' : 'fetched', bytes: blob.size, digest: blob.digest };
     },
