@@ -279,7 +279,7 @@ entries:
   assert.equal(fromYaml.index.entries.b?.[0]?.appVersion, '1.5');
   assert.deepEqual(
     fromYaml.repairs.map((r) => [r.chart, r.kind, r.detail]),
-    [['a', 'number-as-text', 'entries.a[0].appVersion: 1.40']],
+    [['a', 'number-as-text', 'entries.<chart 1>[0].appVersion: 1.40']],
   );
   const jsonText = `{"apiVersion":"v1","entries":{"a":[{"name":"a","version":"1.0.0","appVersion":1.40,"digest":"${digest}","urls":["a.tgz"]}]}}`;
   const fromJson = parseIndex(Buffer.from(jsonText), 's');
