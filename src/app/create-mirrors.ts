@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import { BallastError } from '../errors/ballast-error.ts';
+import { systemErrorText } from '../errors/system-error.ts';
 import { createFileMirror, type FileMirror } from '../files/file-mirror.ts';
 import { createRepoMirror, type RepoMirror } from '../mirror/repo-mirror.ts';
 import type { Resilience } from '../mirror/upstream-calls.ts';
@@ -35,7 +37,7 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
   const bus = createEventBus();
   logEvents(bus, logger);
   const clock = createSystemClock();
-  const store = await createFsStore({ root: config.storage.fs.path });
+  const store = await openStore(config.storage.fs.path);
   const resolver = createResolver({
     ...(config.resolver.servers ? { servers: config.resolver.servers } : {}),
     staleFor: config.resolver.staleFor,
@@ -98,4 +100,17 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
       await store.close();
     },
   };
+}
+
+/** The store, or an error naming the key and the system's reason (a read-only disk, a file). */
+export async function openStore(root: string): Promise<Store> {
+  try {
+    return await createFsStore({ root });
+  } catch (error) {
+    throw new BallastError(
+      'BALLAST_STORAGE_UNUSABLE',
+      { path: root, reason: systemErrorText(error) },
+      { cause: error },
+    );
+  }
 }

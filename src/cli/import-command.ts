@@ -28,15 +28,15 @@ export function importCommand(): Command {
 
 async function runImportCli(bundle: string, options: ImportCliOptions): Promise<number> {
   const json = options.json === true;
-  const [{ loadConfig }, { createFsStore }, { importBundle }, { formatBytes }] = await Promise.all([
+  const [{ loadConfig }, { openStore }, { importBundle }, { formatBytes }] = await Promise.all([
     import('../config/load-config.ts'),
-    import('../store/fs/fs-store.ts'),
+    import('../app/create-mirrors.ts'),
     import('../bundle/import-bundle.ts'),
     import('../sync/sync-report.ts'),
   ]);
   try {
     const { config } = await loadConfig(options.config);
-    const store = await createFsStore({ root: config.storage.fs.path });
+    const store = await openStore(config.storage.fs.path);
     const result = await importBundle(store, bundle, { checkOnly: options.check === true });
     await store.close();
     const { manifest } = result;

@@ -81,6 +81,18 @@ export const errorCatalogue = {
     status: 404,
     message: 'no route for this method and path',
   },
+  BALLAST_LISTEN_FAILED: {
+    status: 500,
+    message: 'listen: cannot listen on {address}: {reason}',
+  },
+  BALLAST_STORAGE_UNUSABLE: {
+    status: 500,
+    message: 'storage.fs.path: cannot use {path} as the store: {reason}',
+  },
+  BALLAST_STORAGE_FULL: {
+    status: 507,
+    message: 'the store is full: writing {path} failed: {reason}; nothing was stored',
+  },
   BALLAST_INTERNAL: {
     status: 500,
     message: 'internal error; see the server log',

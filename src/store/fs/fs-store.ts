@@ -28,12 +28,12 @@ export interface FsStoreOptions {
  */
 export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
   const tmpRoot = path.join(root, 'tmp');
-  await mkdir(tmpRoot, { recursive: true });
+  await makeDir(tmpRoot);
   await clearOrphans(tmpRoot);
   const tmpDir = path.join(tmpRoot, `${process.pid}-${randomUUID().slice(0, 8)}`);
-  await mkdir(tmpDir, { recursive: true });
-  await mkdir(path.join(root, 'blobs', 'sha256'), { recursive: true });
-  await mkdir(path.join(root, 'docs'), { recursive: true });
+  await makeDir(tmpDir);
+  await makeDir(path.join(root, 'blobs', 'sha256'));
+  await makeDir(path.join(root, 'docs'));
 
   const blobPath = (digest: Digest) => {
     if (!isDigest(digest))
@@ -188,6 +188,30 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       await rm(tmpDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `mkdir -p` that reports the real cause: a recursive mkdir says ENOENT when a parent cannot
+ * be created on a read-only file system; creating the first missing folder alone says EROFS.
+ */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    let missing = dir;
+    while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing))))
+      missing = path.dirname(missing);
+    await mkdir(missing);
+    throw error;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function clearOrphans(tmpRoot: string): Promise<void> {
