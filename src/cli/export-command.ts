@@ -67,7 +67,7 @@ async function runExportCli(options: ExportCliOptions): Promise<number> {
     }
     return toolExitCodes.ok;
   } catch (error) {
-    return reportToolError('export', error, json);
+    return reportToolError(error, json);
   } finally {
     await mirrors?.close();
   }

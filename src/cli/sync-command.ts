@@ -93,7 +93,7 @@ async function runSyncCli(options: SyncCliOptions): Promise<number> {
     if (result.interrupted) return toolExitCodes.interrupted;
     return result.ok ? toolExitCodes.ok : toolExitCodes.failed;
   } catch (error) {
-    return reportToolError('sync', error, json);
+    return reportToolError(error, json);
   } finally {
     interrupt.dispose();
     await mirrors?.close();

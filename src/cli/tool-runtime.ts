@@ -18,7 +18,6 @@ export function toolLogger(level: string, verbose: boolean): Logger {
  * given (the command ran and refused its input), else "could not run".
  */
 export function reportToolError(
-  command: string,
   error: unknown,
   json: boolean,
   failureCodes: readonly string[] = [],
@@ -29,7 +28,7 @@ export function reportToolError(
     message: error instanceof Error ? error.message : String(error),
   };
   if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: body }, null, 2)}\n`);
-  process.stderr.write(`ballast ${command}: ${body.code}: ${body.message}\n`);
+  process.stderr.write(`ballast: ${body.code}: ${body.message}\n`);
   if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return failureCodes.includes(body.code) ? toolExitCodes.failed : toolExitCodes.couldNotRun;
 }
