@@ -36,6 +36,10 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     logger,
     isAccepting: () => accepting,
+    connections: {
+      maxConnections: config.server.maxConnections,
+      headersTimeoutMs: config.server.headersTimeout,
+    },
   });
   const [host, port] = splitListen(config.listen);
   let address: string;

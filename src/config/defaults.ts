@@ -4,6 +4,7 @@
  */
 export const configDefaults = {
   listen: '0.0.0.0:8080',
+  server: { maxConnections: 1024, headersTimeout: '10s' },
   storage: { fs: { path: './data' } },
   log: { level: 'info' },
   timeouts: { connect: '5s', headers: '15s', body: '60s' },

@@ -193,6 +193,12 @@ const files = z
 
 export const configSchema = z.strictObject({
   listen: listen.default(d.listen),
+  server: z
+    .strictObject({
+      maxConnections: z.number().int().min(1).default(d.server.maxConnections),
+      headersTimeout: positiveDuration.prefault(d.server.headersTimeout),
+    })
+    .prefault({}),
   storage: z
     .strictObject({
       fs: z.strictObject({ path: z.string().min(1).default(d.storage.fs.path) }).prefault({}),

@@ -75,7 +75,19 @@ export const errorCatalogue = {
   },
   BALLAST_BAD_REQUEST: {
     status: 400,
-    message: 'the request is malformed',
+    message: 'the request is malformed: {reason}',
+  },
+  BALLAST_URL_TOO_LONG: {
+    status: 414,
+    message: 'a segment of the path is longer than {limit} characters',
+  },
+  BALLAST_HEADERS_TOO_LARGE: {
+    status: 431,
+    message: 'the request headers are larger than the server accepts',
+  },
+  BALLAST_REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'the request headers did not arrive in time (server.headersTimeout)',
   },
   BALLAST_NOT_FOUND: {
     status: 404,

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { isBallastError } from '../errors/ballast-error.ts';
 
 export type Logger = pino.Logger;
 
@@ -24,7 +25,17 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: serializeError },
     },
     destination ?? pino.destination({ fd: 1, sync: false }),
   );
+}
+
+/**
+ * A Ballast error is an expected condition (an upstream down, a bad request): its code and
+ * message say all, and a stack trace would bury them. Anything else is a bug and keeps its stack.
+ */
+function serializeError(error: unknown): unknown {
+  if (isBallastError(error)) return { type: error.name, code: error.code, message: error.message };
+  return pino.stdSerializers.err(error as Error);
 }

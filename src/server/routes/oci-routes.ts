@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isBallastError } from '../../errors/ballast-error.ts';
+import { createEventBus, type EventBus } from '../../observability/events.ts';
 import { isSha256Digest, looksLikeDigest, type Sha256Digest } from '../../oci/digest.ts';
 import {
   type DistributionErrorCode,
@@ -12,6 +13,7 @@ import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
 import type { BlobInfo, Store } from '../../store/store.ts';
 import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag } from '../conditional.ts';
+import { clientHasGone, reportClientGone, reportStorageFull } from '../http-errors.ts';
 import { sendBlob } from '../send-blob.ts';
 
 /** A manifest as served: exact bytes, their digest and media type. */
@@ -55,6 +57,8 @@ export interface OciRoutesOptions {
   blobCache?: BlobMemoryCache;
   /** The most items one catalog or tag list page holds; `n` above it is cut to it. */
   maxPageSize?: number;
+  /** Where clients hanging up and a full disk are reported. */
+  bus?: EventBus;
 }
 
 type Params = { repo: string; chart: string };
@@ -83,6 +87,7 @@ class DistributionError extends Error {
 export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOptions): void {
   const maxPageSize = options.maxPageSize ?? 1000;
   const { source, store } = options;
+  const bus = options.bus ?? createEventBus();
   const blobCache = options.blobCache ?? createBlobMemoryCache(store, 0, 0);
   app.register(
     async (scope) => {
@@ -90,8 +95,10 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         reply.header('docker-distribution-api-version', 'registry/2.0');
       });
       scope.setErrorHandler(async (error, request, reply) => {
+        if (!isBallastError(error) && clientHasGone(request))
+          return reportClientGone(request, reply, bus);
         const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind ?? 'base';
-        return sendError(reply, toDistributionError(error, kind, request));
+        return sendError(reply, toDistributionError(error, kind, request, bus));
       });
       scope.setNotFoundHandler(async (request, reply) => {
         const readOnly = request.method === 'GET' || request.method === 'HEAD';
@@ -240,9 +247,11 @@ function toDistributionError(
   error: unknown,
   kind: RouteKind,
   request: FastifyRequest,
+  bus: EventBus,
 ): DistributionError {
   if (error instanceof DistributionError) return error;
   if (isBallastError(error)) {
+    reportStorageFull(error, request, bus);
     const detail = { ballastCode: error.code };
     const code = distributionCodeFor(error.status, error.code, kind);
     if (error.status >= 500)

@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BallastError } from '../../errors/ballast-error.ts';
+import { systemErrorText } from '../../errors/system-error.ts';
 import {
   type BlobInfo,
   type ByteRange,
@@ -76,7 +77,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
 
     async putBlob(source, options: PutBlobOptions): Promise<BlobInfo> {
       const temp = tmpPath();
-      const handle = await open(temp, 'wx');
+      const handle = await open(temp, 'wx').catch(full(temp));
       const hash = createHash('sha256');
       let size = 0;
       try {
@@ -110,7 +111,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       } catch (error) {
         await handle.close().catch(() => {});
         await rm(temp, { force: true });
-        throw error;
+        return full(options.expectedDigest ? blobPath(options.expectedDigest) : temp)(error);
       }
     },
 
@@ -150,7 +151,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
     async putDocument(key, data) {
       const target = docPath(key);
       const temp = tmpPath();
-      const handle = await open(temp, 'wx');
+      const handle = await open(temp, 'wx').catch(full(target));
       try {
         if (typeof data === 'string' || Buffer.isBuffer(data)) {
           await handle.writeFile(data);
@@ -159,12 +160,12 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
         }
         await handle.sync();
       } catch (error) {
-        await handle.close();
+        await handle.close().catch(() => {});
         await rm(temp, { force: true });
-        throw error;
+        return full(target)(error);
       }
       await handle.close();
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(path.dirname(target), { recursive: true }).catch(full(target));
       await rename(temp, target);
     },
 
@@ -187,6 +188,24 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
     async close() {
       await rm(tmpDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Rethrows an error, as BALLAST_STORAGE_FULL when the disk is full or over quota: a condition
+ * of the machine that the operator must see (a 507 to the client, an error log naming the
+ * file), not a bug.
+ */
+function full(file: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new BallastError(
+        'BALLAST_STORAGE_FULL',
+        { path: file, reason: systemErrorText(error) },
+        { cause: error },
+      );
+    throw error;
   };
 }
 
