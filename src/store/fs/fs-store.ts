@@ -15,6 +15,7 @@ import {
   type PutBlobOptions,
   type Store,
 } from '../store.ts';
+import { ownerIsAlive, ownStamp } from './process-liveness.ts';
 
 export interface FsStoreOptions {
   root: string;
@@ -24,14 +25,15 @@ export interface FsStoreOptions {
  * The filesystem store: `blobs/sha256/ab/<hex>`, `docs/<key>`, and `tmp/<pid>-<id>/` for
  * writes in progress. Every write goes to the process's own tmp folder, is fsynced, then
  * renamed into place, so a crash leaves at worst an orphan there, never a partial object.
- * Orphans of processes that are gone are cleared at start-up; another live process using the
- * same folder (a server while `ballast sync` runs) keeps its writes in progress.
+ * Orphans of processes that are gone (dead, zombies, or their pid reused: see
+ * process-liveness.ts) are cleared at start-up; another live process using the same folder
+ * (a server while `ballast sync` runs) keeps its writes in progress.
  */
 export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
   const tmpRoot = path.join(root, 'tmp');
   await makeDir(tmpRoot);
   await clearOrphans(tmpRoot);
-  const tmpDir = path.join(tmpRoot, `${process.pid}-${randomUUID().slice(0, 8)}`);
+  const tmpDir = path.join(tmpRoot, `${ownStamp()}-${randomUUID().slice(0, 8)}`);
   await makeDir(tmpDir);
   await makeDir(path.join(root, 'blobs', 'sha256'));
   await makeDir(path.join(root, 'docs'));
@@ -235,17 +237,7 @@ async function exists(file: string): Promise<boolean> {
 
 async function clearOrphans(tmpRoot: string): Promise<void> {
   for (const entry of await readdir(tmpRoot)) {
-    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
-    if (pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+    if (ownerIsAlive(entry)) continue;
     await rm(path.join(tmpRoot, entry), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
