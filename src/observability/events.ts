@@ -22,6 +22,8 @@ export interface BallastEvents {
     outcome: 'ok' | 'not-modified' | 'error';
     durationMs: number;
     cause?: string;
+    /** The upstream's HTTP status, when it answered one that failed the request. */
+    status?: number | undefined;
   };
   'index:updated': { repo: string; upstream: string; versions: number; bytes: number };
   'index:unchanged': { repo: string; upstream: string };

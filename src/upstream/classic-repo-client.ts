@@ -1,3 +1,4 @@
+import { upstreamStatusOf } from '../errors/ballast-error.ts';
 import { resolveChartUrl } from '../helm/chart-url.ts';
 import type { EventBus } from '../observability/events.ts';
 import { type HttpClient, redact } from './http-client.ts';
@@ -67,6 +68,7 @@ export function createClassicRepoClient({
         outcome: 'error',
         durationMs: performance.now() - started,
         cause,
+        status: upstreamStatusOf(error),
       });
       throw error;
     }
