@@ -172,3 +172,22 @@ test('a BALLAST_* variable that addresses a list entry the config lacks names th
     /log\.level: expected one of .*, got "loud" \(from BALLAST_LOG__LEVEL=loud\)/,
   );
 });
+
+test('serve, sync and export without a config file refuse to run on an empty configuration', async (t) => {
+  const dir = await tempDir('startup-noconfig', t);
+  for (const [args, code] of [
+    [['serve'], 1],
+    [['sync', '--all'], 2],
+    [['export', '--out', join(dir, 'bundle.tar')], 2],
+  ] as const) {
+    const run = await runBallastCli(args, {
+      env: { BALLAST_CONFIG: undefined },
+      timeoutMs: 30_000,
+    });
+    assert.equal(run.code, code, run.stderr);
+    assert.equal(
+      run.stderr,
+      `ballast: BALLAST_CONFIG_MISSING: no config file: pass --config FILE or set BALLAST_CONFIG; without one, ballast ${args[0]} would run with no repositories and no file mirrors\n`,
+    );
+  }
+});

@@ -57,19 +57,25 @@ export function syncCommand(): Command {
 
 async function runSyncCli(options: SyncCliOptions): Promise<number> {
   const json = options.json === true;
-  const [{ loadConfig }, { createMirrors }, { resolveSelection }, { runSync }, report, target] =
-    await Promise.all([
-      import('../config/load-config.ts'),
-      import('../app/create-mirrors.ts'),
-      import('../sync/sync-selection.ts'),
-      import('../sync/run-sync.ts'),
-      import('../sync/sync-report.ts'),
-      import('../sync/sync-target.ts'),
-    ]);
+  const [
+    { loadConfig, requireConfigFile },
+    { createMirrors },
+    { resolveSelection },
+    { runSync },
+    report,
+    target,
+  ] = await Promise.all([
+    import('../config/load-config.ts'),
+    import('../app/create-mirrors.ts'),
+    import('../sync/sync-selection.ts'),
+    import('../sync/run-sync.ts'),
+    import('../sync/sync-report.ts'),
+    import('../sync/sync-target.ts'),
+  ]);
   let mirrors: Awaited<ReturnType<typeof createMirrors>> | undefined;
   const interrupt = interruptSignal();
   try {
-    const { config } = await loadConfig(options.config);
+    const { config } = await loadConfig(requireConfigFile(options.config, 'sync'));
     const selection = resolveSelection(
       {
         repos: options.repo,

@@ -20,6 +20,16 @@ export async function loadConfig(
   return parseConfig(text, file ?? '(defaults)', env);
 }
 
+/**
+ * The config file of a command that serves, fetches or exports: on the defaults alone it would
+ * run with nothing configured and say nothing, which looks like working.
+ */
+export function requireConfigFile(file: string | undefined, command: string): string {
+  if (file === undefined || file === '')
+    throw new BallastError('BALLAST_CONFIG_MISSING', { command });
+  return file;
+}
+
 export function parseConfig(
   text: string,
   source: string,

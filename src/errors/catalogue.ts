@@ -8,6 +8,11 @@ export const errorCatalogue = {
     status: 500,
     message: 'config: {key}: {problem}',
   },
+  BALLAST_CONFIG_MISSING: {
+    status: 500,
+    message:
+      'no config file: pass --config FILE or set BALLAST_CONFIG; without one, ballast {command} would run with no repositories and no file mirrors',
+  },
   BALLAST_CONFIG_UNREADABLE: {
     status: 500,
     message: 'config: cannot read {file}: {reason}',
