@@ -42,7 +42,7 @@ async function runExportCli(options: ExportCliOptions): Promise<number> {
   let mirrors: Awaited<ReturnType<typeof createMirrors>> | undefined;
   try {
     const { config } = await loadConfig(requireConfigFile(options.config, 'export'));
-    mirrors = await createMirrors(config, toolLogger(config.log.level, options.verbose === true));
+    mirrors = await createMirrors(config, toolLogger(config.log, options.verbose === true));
     const result = await exportBundle(mirrors, config, {
       out: resolve(options.out),
       repos: options.repo,

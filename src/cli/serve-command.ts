@@ -12,7 +12,7 @@ export function serveCommand(): Command {
         const { config, envOverrides } = await loadConfig(
           requireConfigFile(options.config, 'serve'),
         );
-        const logger = createLogger(config.log.level);
+        const logger = createLogger(config.log);
         if (envOverrides.length > 0)
           logger.info({ envOverrides }, 'config overridden from the environment');
         const { startBallast } = await import('../app/start-ballast.ts');

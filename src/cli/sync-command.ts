@@ -86,7 +86,7 @@ async function runSyncCli(options: SyncCliOptions): Promise<number> {
       },
       { repos: config.repos.map((r) => r.name), files: config.files.map((f) => f.name) },
     );
-    mirrors = await createMirrors(config, toolLogger(config.log.level, options.verbose === true));
+    mirrors = await createMirrors(config, toolLogger(config.log, options.verbose === true));
     const bar = process.stderr.isTTY ? report.createProgressBar(process.stderr) : undefined;
     const result = await runSync(target.createLocalSyncTarget(mirrors), selection, {
       concurrency: options.concurrency,

@@ -6,7 +6,7 @@ export const configDefaults = {
   listen: '0.0.0.0:8080',
   server: { maxConnections: 1024, headersTimeout: '10s' },
   storage: { fs: { path: './data' } },
-  log: { level: 'info' },
+  log: { level: 'info', format: 'auto' },
   timeouts: { connect: '5s', headers: '15s', body: '60s' },
   limits: { indexSize: '64MiB', chartSize: '64MiB', provSize: '1MiB' },
   maxRedirects: 5,

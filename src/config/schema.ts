@@ -209,6 +209,7 @@ export const configSchema = z.strictObject({
       level: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default(d.log.level),
+      format: z.enum(['auto', 'pretty', 'json']).default(d.log.format),
     })
     .prefault({}),
   timeouts: z
