@@ -7,6 +7,8 @@ export const debianPeers = {
   skopeo: { binary: '/usr/bin/skopeo', package: 'skopeo' },
   dnsmasq: { binary: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
   wrk: { binary: '/usr/bin/wrk', package: 'wrk' },
+  /** Debian's own Node.js, older than the project's: how `ballast` starts under another Node. */
+  debianNode: { binary: '/usr/bin/node', package: 'nodejs' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;
