@@ -39,6 +39,7 @@ test('hostile requests get Ballast error bodies that echo no unbounded input', a
   await using server = await startBallastProcess({
     repos: [{ name: 'demo', upstreams: [{ url: 'http://127.0.0.1:9/' }] }],
     server: { headersTimeout: '1s' },
+    resilience: { deadline: '1s' },
   });
   const long = 'a'.repeat(10_000);
   const cases: { path: string; headers?: Record<string, string>; status: number; code: string }[] =
@@ -91,6 +92,16 @@ test('hostile requests get Ballast error bodies that echo no unbounded input', a
   );
   const errorLines = server.logs().filter((line) => Number(line.level) >= 50);
   assert.deepEqual(errorLines, [], 'none of this is an error of Ballast');
+  // The upstream is down: an ordinary failure, logged with its code, without a stack trace.
+  await eventually(async () =>
+    assert.ok(server.logs().some((line) => line.msg === 'initial index fetch failed')),
+  );
+  const warnings = server.logs().filter((line) => line.level === 40);
+  assert.ok(warnings.length > 0);
+  for (const line of warnings)
+    assert.ok(!JSON.stringify(line).includes('"stack"'), JSON.stringify(line));
+  const initial = warnings.find((line) => line.msg === 'initial index fetch failed');
+  assert.equal((initial?.err as { code?: string } | undefined)?.code, 'BALLAST_INDEX_UNAVAILABLE');
   t.diagnostic(`408 after ${waited} ms`);
 });
 
