@@ -8,6 +8,10 @@ export const errorCatalogue = {
     status: 500,
     message: 'config: {key}: {problem}',
   },
+  BALLAST_USAGE: {
+    status: 400,
+    message: '{problem}',
+  },
   BALLAST_CONFIG_MISSING: {
     status: 500,
     message:
