@@ -47,6 +47,7 @@ test('hostile requests get Ballast error bodies that echo no unbounded input', a
       { path: `/demo/charts/${long}.tgz`, status: 414, code: 'BALLAST_URL_TOO_LONG' },
       { path: '/demo/charts/%zz.tgz', status: 400, code: 'BALLAST_BAD_REQUEST' },
       { path: '/%zz', status: 400, code: 'BALLAST_BAD_REQUEST' },
+      { path: `/no-such-route?q=${long}`, status: 404, code: 'BALLAST_NOT_FOUND' },
       {
         path: '/-/healthz',
         headers: { 'x-big': 'b'.repeat(20_000) },

@@ -7,7 +7,12 @@ import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import { createBlobMemoryCache } from './blob-memory-cache.ts';
-import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './http-errors.ts';
+import {
+  clientErrorHandler,
+  echo,
+  frameworkErrorHandler,
+  registerErrorHandler,
+} from './http-errors.ts';
 import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
@@ -98,7 +103,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     reply.code(404).send({
       error: {
         code: 'BALLAST_NOT_FOUND',
-        message: `no route for ${request.method} ${request.url}`,
+        message: `no route for ${request.method} ${echo(request.url)}`,
       },
     }),
   );

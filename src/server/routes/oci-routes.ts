@@ -13,7 +13,7 @@ import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
 import type { BlobInfo, Store } from '../../store/store.ts';
 import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag } from '../conditional.ts';
-import { clientHasGone, reportClientGone, reportStorageFull } from '../http-errors.ts';
+import { clientHasGone, echo, reportClientGone, reportStorageFull } from '../http-errors.ts';
 import { sendBlob } from '../send-blob.ts';
 
 /** A manifest as served: exact bytes, their digest and media type. */
@@ -105,7 +105,7 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         return sendError(
           reply,
           readOnly
-            ? new DistributionError('NAME_UNKNOWN', `no repository at ${request.url}`)
+            ? new DistributionError('NAME_UNKNOWN', `no repository at ${echo(request.url)}`)
             : new DistributionError('UNSUPPORTED', `${request.method} is not supported here`),
         );
       });
@@ -255,13 +255,13 @@ function toDistributionError(
     const detail = { ballastCode: error.code };
     const code = distributionCodeFor(error.status, error.code, kind);
     if (error.status >= 500)
-      request.log.warn({ err: error, url: request.url }, 'OCI request failed');
+      request.log.warn({ err: error, url: echo(request.url) }, 'OCI request failed');
     return new DistributionError(code, error.message, detail, error.status);
   }
   const status = (error as { statusCode?: number }).statusCode;
   if (status !== undefined && status >= 400 && status < 500)
-    return new DistributionError('UNSUPPORTED', (error as Error).message, undefined, status);
-  request.log.error({ err: error, url: request.url }, 'unexpected error');
+    return new DistributionError('UNSUPPORTED', echo((error as Error).message), undefined, status);
+  request.log.error({ err: error, url: echo(request.url) }, 'unexpected error');
   return new DistributionError('UNKNOWN', 'internal error; see the server log');
 }
 
