@@ -25,10 +25,16 @@ async function rawExchange(url: string, bytes: string, waitMs = 5000): Promise<s
   socket.write(bytes);
   let answer = '';
   socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  socket.on('error', () => {});
   const timer = setTimeout(() => socket.destroy(), waitMs);
-  await once(socket, 'close');
+  await closed(socket);
   clearTimeout(timer);
   return answer;
+}
+
+/** Resolves when the socket closes, reset or not (events.once would reject on the reset). */
+function closed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 function bodyOf(raw: string): Record<string, unknown> {
@@ -111,26 +117,30 @@ test('connections past server.maxConnections are closed at once; those within ke
   const { hostname, port } = new URL(server.url);
   const open: Socket[] = [];
   try {
+    // Four slow clients, each in the middle of its request headers.
     for (let i = 0; i < 4; i++) {
       const socket = connect(Number(port), hostname);
+      socket.on('error', () => {});
       await once(socket, 'connect');
+      socket.write('GET /-/healthz HTTP/1.1\r\nHost: x\r\n');
       open.push(socket);
     }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // accepted by the server by now
     // A fifth is accepted by the kernel and closed by Ballast without a byte.
     const extra = connect(Number(port), hostname);
     let received = 0;
     extra.on('data', (chunk: Buffer) => (received += chunk.length));
     extra.on('error', () => {});
     extra.write('GET /-/healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    await once(extra, 'close');
+    await closed(extra); // a reset, as Node drops it: no byte of an answer
     assert.equal(received, 0);
 
     // One of the four still gets its answer.
     const first = open[0] as Socket;
     let answer = '';
     first.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    first.write('GET /-/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    await once(first, 'close');
+    first.write('Connection: close\r\n\r\n');
+    await closed(first);
     assert.match(answer, /^HTTP\/1\.1 200 /);
   } finally {
     for (const socket of open) socket.destroy();
