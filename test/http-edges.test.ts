@@ -91,7 +91,8 @@ test('hostile requests get Ballast error bodies that echo no unbounded input', a
   const waited = Date.now() - started;
   assert.match(slow, /^HTTP\/1\.1 408 /);
   assert.equal((bodyOf(slow).error as { code: string }).code, 'BALLAST_REQUEST_TIMEOUT');
-  assert.ok(waited >= 900 && waited < 4000, `answered after ${waited} ms`);
+  // Not Node's 30 s checking interval: within a second or two of the deadline.
+  assert.ok(waited >= 900 && waited < 8000, `answered after ${waited} ms`);
   assert.ok(
     (await metricValue(server.url, 'ballast_http_client_errors_total', {
       code: 'BALLAST_REQUEST_TIMEOUT',

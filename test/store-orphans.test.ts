@@ -30,7 +30,13 @@ test('the tmp folder of a killed server is cleared at restart even while the dea
       stdio: 'ignore',
     },
   );
-  t.after(() => parent.kill('SIGKILL'));
+  let pid = 0;
+  t.after(() => {
+    // Ballast first (still serving if the test failed before killing it), then its parent,
+    // which lets init reap it: the pid cannot have been reused before this.
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+    parent.kill('SIGKILL');
+  });
 
   let folder = '';
   await eventually(async () => {
@@ -38,7 +44,7 @@ test('the tmp folder of a killed server is cleared at restart even while the dea
     assert.equal(entries.length, 1);
     folder = entries[0] as string;
   }, 20_000);
-  const pid = Number(folder.split('-')[0]);
+  pid = Number(folder.split('-')[0]);
   await writeFile(join(data, 'tmp', folder, 'half-written'), 'partial');
   process.kill(pid, 'SIGKILL');
   await eventually(async () => assert.equal(await processState(pid), 'Z'));
