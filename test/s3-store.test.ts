@@ -19,7 +19,7 @@ const gateway = () => {
   rgw ??= startRgw();
   return rgw;
 };
-const silent = createLogger('silent');
+const silent = createLogger({ level: 'silent' });
 after(async () => (await rgw)?.stop());
 
 const retry = {

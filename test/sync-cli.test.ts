@@ -85,6 +85,8 @@ describe('ballast sync', () => {
         .sort(),
       ['demo-config-1.0.0.tgz.prov', 'demo-config-2.0.0.tgz.prov'],
     );
+    // The upstream's 404s are expected: the summary reports them, no log line each.
+    assert.equal(run.stderr, '');
   });
 
   test('a failed item makes the exit code non-zero; the summary names it', async () => {
@@ -157,6 +159,13 @@ describe('ballast sync', () => {
       (i) => i.kind === 'chart' && i.status === 'fetched',
     );
     assert.ok(storedFirst.length >= 2 && storedFirst.length < files.length, first.stdout);
+    // The items in flight at the interruption finished: none failed, nothing is an internal error.
+    assert.deepEqual(
+      interrupted.items.filter((i) => i.status === 'failed'),
+      [],
+    );
+    assert.doesNotMatch(first.stderr, /BALLAST_INTERNAL/);
+    assert.match(first.stderr, /SIGINT: stopping after the items in flight/);
 
     const second = await runBallastCli(['sync', '--config', config, '--repo', 'demo', '--json']);
     assert.equal(second.code, 0, second.stderr);

@@ -1,6 +1,7 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.ts';
 import { BallastError } from '../errors/ballast-error.ts';
+import { systemErrorText } from '../errors/system-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createCachedStore } from '../store/cached-store.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
@@ -20,7 +21,7 @@ export async function createStore(
   logger: Logger,
 ): Promise<Store> {
   const s3 = config.storage.s3;
-  if (!s3) return createFsStore({ root: config.storage.fs.path });
+  if (!s3) return openFsStore(config.storage.fs.path);
   const { retry, deadline } = config.resilience;
   const storeRetry = {
     maxAttempts: retry.maxAttempts,
@@ -65,4 +66,17 @@ export async function createStore(
     cache: await createFsStore({ root: s3.cache.dir }),
     maxBytes: s3.cache.maxSize,
   });
+}
+
+/** The data directory, or one line naming `storage.fs.path` and the system's reason. */
+async function openFsStore(root: string): Promise<Store> {
+  try {
+    return await createFsStore({ root });
+  } catch (error) {
+    throw new BallastError(
+      'BALLAST_STORAGE_UNUSABLE',
+      { path: root, reason: systemErrorText(error) },
+      { cause: error },
+    );
+  }
 }

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import { BallastError } from '../errors/ballast-error.ts';
+import { systemErrorText } from '../errors/system-error.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
 import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
@@ -34,9 +36,24 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     logger,
     isAccepting: () => accepting,
+    connections: {
+      maxConnections: config.server.maxConnections,
+      headersTimeoutMs: config.server.headersTimeout,
+    },
   });
   const [host, port] = splitListen(config.listen);
-  const address = await server.listen({ host, port });
+  let address: string;
+  try {
+    address = await server.listen({ host, port });
+  } catch (error) {
+    await server.close().catch(() => {});
+    await close();
+    throw new BallastError(
+      'BALLAST_LISTEN_FAILED',
+      { address: config.listen, reason: systemErrorText(error) },
+      { cause: error },
+    );
+  }
   accepting = true;
   logger.info(
     { address, repos: [...mirrors.keys()], files: [...files.keys()] },

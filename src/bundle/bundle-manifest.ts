@@ -6,8 +6,11 @@ import { storeKeys } from '../store/store-keys.ts';
 export const manifestEntryName = 'ballast-bundle.json';
 export const bundleFormat = 'ballast-bundle';
 export const bundleVersion = 1;
-/** A manifest lists one line per entry; millions of entries would still fit. */
-export const maxManifestBytes = 256 * 1024 * 1024;
+/**
+ * A manifest lists about 150 bytes per entry: 200,000 entries fit (a large repository exports
+ * four per chart version). It is parsed whole, so it is the one entry that costs memory.
+ */
+export const maxManifestBytes = 32 * 1024 * 1024;
 
 /** Store documents a bundle may carry: repositories, OCI manifests, file mirrors. */
 export const bundleDocumentPrefixes = storeKeys.roots;
@@ -45,6 +48,33 @@ const manifestSchema = z.strictObject({
     }),
   ),
 });
+
+/** The limits of the config that bound a document in a bundle, by kind. */
+export interface DocumentLimits {
+  indexSize: number;
+  provSize: number;
+}
+
+/** An index document is the upstream's index after one JSON header line of a few hundred bytes. */
+const indexHeaderBytes = 64 * 1024;
+/** Everything else a bundle carries is metadata: OCI manifests (4 MiB in the spec), file entries. */
+const metadataBytes = 4 * 1024 * 1024;
+
+/** The most bytes a document may have, by what its key says it is, and the setting behind it. */
+export function documentLimit(
+  key: string,
+  limits: DocumentLimits,
+): { bytes: number; kind: string; setting: string } {
+  if (/^repos\/[^/]+\/upstreams\//.test(key))
+    return {
+      bytes: limits.indexSize + indexHeaderBytes,
+      kind: 'repository index',
+      setting: 'limits.indexSize',
+    };
+  if (/^repos\/[^/]+\/provenance\//.test(key))
+    return { bytes: limits.provSize, kind: 'provenance file', setting: 'limits.provSize' };
+  return { bytes: metadataBytes, kind: 'metadata document', setting: 'fixed' };
+}
 
 export type EntryTarget = { kind: 'blob'; digest: Digest } | { kind: 'document'; key: string };
 

@@ -32,16 +32,17 @@ export function exportCommand(): Command {
 
 async function runExportCli(options: ExportCliOptions): Promise<number> {
   const json = options.json === true;
-  const [{ loadConfig }, { createMirrors }, { exportBundle }, { formatBytes }] = await Promise.all([
-    import('../config/load-config.ts'),
-    import('../app/create-mirrors.ts'),
-    import('../bundle/export-bundle.ts'),
-    import('../sync/sync-report.ts'),
-  ]);
+  const [{ loadConfig, requireConfigFile }, { createMirrors }, { exportBundle }, { formatBytes }] =
+    await Promise.all([
+      import('../config/load-config.ts'),
+      import('../app/create-mirrors.ts'),
+      import('../bundle/export-bundle.ts'),
+      import('../sync/sync-report.ts'),
+    ]);
   let mirrors: Awaited<ReturnType<typeof createMirrors>> | undefined;
   try {
-    const { config } = await loadConfig(options.config);
-    mirrors = await createMirrors(config, toolLogger(config.log.level, options.verbose === true));
+    const { config } = await loadConfig(requireConfigFile(options.config, 'export'));
+    mirrors = await createMirrors(config, toolLogger(config.log, options.verbose === true));
     const result = await exportBundle(mirrors, config, {
       out: resolve(options.out),
       repos: options.repo,
@@ -67,7 +68,7 @@ async function runExportCli(options: ExportCliOptions): Promise<number> {
     }
     return toolExitCodes.ok;
   } catch (error) {
-    return reportToolError('export', error, json);
+    return reportToolError(error, json);
   } finally {
     await mirrors?.close();
   }

@@ -36,8 +36,11 @@ async function runImportCli(bundle: string, options: ImportCliOptions): Promise<
   ]);
   try {
     const { config } = await loadConfig(options.config);
-    const store = await createStore(config, toolLogger(config.log.level, false));
-    const result = await importBundle(store, bundle, { checkOnly: options.check === true });
+    const store = await createStore(config, toolLogger(config.log, false));
+    const result = await importBundle(store, bundle, {
+      checkOnly: options.check === true,
+      limits: config.limits,
+    });
     await store.close();
     const { manifest } = result;
     // The importing Ballast serves a repository only under the same name and upstream URLs.
@@ -67,13 +70,10 @@ async function runImportCli(bundle: string, options: ImportCliOptions): Promise<
             ? '\n'
             : `; ${result.blobsAdded} blobs and ${result.documentsWritten} documents written (${formatBytes(result.bytesAdded)}), ${result.blobsPresent + result.documentsUnchanged} already there\n`),
       );
-      for (const warning of warnings) process.stderr.write(`ballast import: warning: ${warning}\n`);
+      for (const warning of warnings) process.stderr.write(`ballast: warning: ${warning}\n`);
     }
     return toolExitCodes.ok;
   } catch (error) {
-    return reportToolError('import', error, json, [
-      'BALLAST_BUNDLE_INVALID',
-      'BALLAST_BUNDLE_ENTRY_INVALID',
-    ]);
+    return reportToolError(error, json, ['BALLAST_BUNDLE_INVALID', 'BALLAST_BUNDLE_ENTRY_INVALID']);
   }
 }

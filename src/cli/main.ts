@@ -22,4 +22,17 @@ program.addCommand(exportCommand());
 program.addCommand(importCommand());
 program.addCommand(storeCommand());
 
+// Command-line mistakes read like every other error, `ballast: CODE: message`, and exit 2
+// ("could not run") as sync, export, import and doctor do; help and --version still exit 0.
+const usageErrors = (command: Command): void => {
+  command
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`ballast: BALLAST_USAGE: ${text.replace(/^error: /, '')}`),
+    })
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  for (const sub of command.commands) usageErrors(sub);
+};
+usageErrors(program);
+
 await program.parseAsync(process.argv);

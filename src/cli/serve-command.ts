@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig } from '../config/load-config.ts';
+import { loadConfig, requireConfigFile } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { reportAndExit } from './report-error.ts';
 
@@ -9,8 +9,10 @@ export function serveCommand(): Command {
     .option('-c, --config <file>', 'config file (YAML)', process.env.BALLAST_CONFIG)
     .action(async (options: { config?: string }) => {
       try {
-        const { config, envOverrides } = await loadConfig(options.config);
-        const logger = createLogger(config.log.level);
+        const { config, envOverrides } = await loadConfig(
+          requireConfigFile(options.config, 'serve'),
+        );
+        const logger = createLogger(config.log);
         if (envOverrides.length > 0)
           logger.info({ envOverrides }, 'config overridden from the environment');
         const { startBallast } = await import('../app/start-ballast.ts');

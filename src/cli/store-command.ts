@@ -85,10 +85,10 @@ async function withStore(
   let store: Store | undefined;
   try {
     const { config } = await loadConfig(options.config);
-    store = await createStore(config, toolLogger(config.log.level, false));
+    store = await createStore(config, toolLogger(config.log, false));
     return await run(store, config, interrupt.signal);
   } catch (error) {
-    return reportToolError(command, error, options.json === true);
+    return reportToolError(error, options.json === true);
   } finally {
     interrupt.dispose();
     await store?.close();

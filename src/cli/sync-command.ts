@@ -57,19 +57,25 @@ export function syncCommand(): Command {
 
 async function runSyncCli(options: SyncCliOptions): Promise<number> {
   const json = options.json === true;
-  const [{ loadConfig }, { createMirrors }, { resolveSelection }, { runSync }, report, target] =
-    await Promise.all([
-      import('../config/load-config.ts'),
-      import('../app/create-mirrors.ts'),
-      import('../sync/sync-selection.ts'),
-      import('../sync/run-sync.ts'),
-      import('../sync/sync-report.ts'),
-      import('../sync/sync-target.ts'),
-    ]);
+  const [
+    { loadConfig, requireConfigFile },
+    { createMirrors },
+    { resolveSelection },
+    { runSync },
+    report,
+    target,
+  ] = await Promise.all([
+    import('../config/load-config.ts'),
+    import('../app/create-mirrors.ts'),
+    import('../sync/sync-selection.ts'),
+    import('../sync/run-sync.ts'),
+    import('../sync/sync-report.ts'),
+    import('../sync/sync-target.ts'),
+  ]);
   let mirrors: Awaited<ReturnType<typeof createMirrors>> | undefined;
   const interrupt = interruptSignal();
   try {
-    const { config } = await loadConfig(options.config);
+    const { config } = await loadConfig(requireConfigFile(options.config, 'sync'));
     const selection = resolveSelection(
       {
         repos: options.repo,
@@ -80,7 +86,7 @@ async function runSyncCli(options: SyncCliOptions): Promise<number> {
       },
       { repos: config.repos.map((r) => r.name), files: config.files.map((f) => f.name) },
     );
-    mirrors = await createMirrors(config, toolLogger(config.log.level, options.verbose === true));
+    mirrors = await createMirrors(config, toolLogger(config.log, options.verbose === true));
     const bar = process.stderr.isTTY ? report.createProgressBar(process.stderr) : undefined;
     const result = await runSync(target.createLocalSyncTarget(mirrors), selection, {
       concurrency: options.concurrency,
@@ -93,7 +99,7 @@ async function runSyncCli(options: SyncCliOptions): Promise<number> {
     if (result.interrupted) return toolExitCodes.interrupted;
     return result.ok ? toolExitCodes.ok : toolExitCodes.failed;
   } catch (error) {
-    return reportToolError('sync', error, json);
+    return reportToolError(error, json);
   } finally {
     interrupt.dispose();
     await mirrors?.close();

@@ -1,16 +1,18 @@
-import { pino } from 'pino';
 import { isBallastError } from '../errors/ballast-error.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import { createLogger, type LogFormat, type Logger } from '../observability/logger.ts';
 
 /** Exit codes of sync, export and import: 1 means "ran, something failed", 2 "could not run". */
 export const toolExitCodes = { ok: 0, failed: 1, couldNotRun: 2, interrupted: 130 } as const;
 
 /**
- * The logger of a command that is not the server: JSON lines on stderr, so stdout keeps the
- * report (or `--json`), and only warnings unless `--verbose`.
+ * The logger of a command that is not the server: on stderr, so stdout keeps the report (or
+ * `--json`), and only warnings unless `--verbose`.
  */
-export function toolLogger(level: string, verbose: boolean): Logger {
-  return createLogger(verbose ? level : 'warn', pino.destination({ fd: 2, sync: true }));
+export function toolLogger(
+  log: { level: string; format: LogFormat | 'auto' },
+  verbose: boolean,
+): Logger {
+  return createLogger({ level: verbose ? log.level : 'warn', format: log.format, fd: 2 });
 }
 
 /**
@@ -18,7 +20,6 @@ export function toolLogger(level: string, verbose: boolean): Logger {
  * given (the command ran and refused its input), else "could not run".
  */
 export function reportToolError(
-  command: string,
   error: unknown,
   json: boolean,
   failureCodes: readonly string[] = [],
@@ -29,7 +30,7 @@ export function reportToolError(
     message: error instanceof Error ? error.message : String(error),
   };
   if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: body }, null, 2)}\n`);
-  process.stderr.write(`ballast ${command}: ${body.code}: ${body.message}\n`);
+  process.stderr.write(`ballast: ${body.code}: ${body.message}\n`);
   if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return failureCodes.includes(body.code) ? toolExitCodes.failed : toolExitCodes.couldNotRun;
 }

@@ -4,12 +4,13 @@
  */
 export const configDefaults = {
   listen: '0.0.0.0:8080',
+  server: { maxConnections: 1024, headersTimeout: '10s' },
   storage: {
     fs: { path: './data' },
     // storage.s3 is off unless given; these fill in what it leaves out.
     s3: { prefix: '', forcePathStyle: false, cache: { maxSize: '1GiB' } },
   },
-  log: { level: 'info' },
+  log: { level: 'info', format: 'auto' },
   timeouts: { connect: '5s', headers: '15s', body: '60s' },
   limits: { indexSize: '64MiB', chartSize: '64MiB', provSize: '1MiB' },
   maxRedirects: 5,

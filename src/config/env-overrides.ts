@@ -1,21 +1,40 @@
 import yaml from 'js-yaml';
+import { BallastError } from '../errors/ballast-error.ts';
+import { formatConfigPath } from './config-error.ts';
 
 const prefix = 'BALLAST_';
+
+/** A `BALLAST_*` variable applied to the config: where it went and what it said. */
+export interface EnvOverride {
+  name: string;
+  value: string;
+  path: (string | number)[];
+}
 
 /**
  * Applies `BALLAST_*` variables onto the raw config: `__` separates path segments,
  * segments are SNAKE_CASE of the camelCase keys, numbers index arrays, and values are
  * read as YAML scalars or flow collections. `BALLAST_LOG__LEVEL=debug` sets `log.level`;
- * `BALLAST_REPOS__0__REFRESH=1m` sets `repos[0].refresh`.
+ * `BALLAST_REPOS__0__REFRESH=1m` sets `repos[0].refresh`. A variable that addresses a list
+ * entry the file does not have is refused, naming the variable: a sparse list would only fail
+ * later, far from its cause.
  */
-export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
-  const applied: string[] = [];
+export function applyEnvOverrides(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): EnvOverride[] {
+  const applied: EnvOverride[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined || name === 'BALLAST_CONFIG') continue;
     const path = name.slice(prefix.length).split('__').map(toKey);
     if (path.some((segment) => segment === '')) continue;
-    setPath(raw, path, parseValue(value));
-    applied.push(name);
+    const problem = setPath(raw, path, parseValue(value));
+    if (problem)
+      throw new BallastError('BALLAST_CONFIG_INVALID', {
+        key: name,
+        problem: `${problem} (value ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)})`,
+      });
+    applied.push({ name, value, path });
   }
   return applied;
 }
@@ -33,17 +52,32 @@ function parseValue(value: string): unknown {
   }
 }
 
-function setPath(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
-  let node: Record<string | number, unknown> = target;
-  path.forEach((segment, i) => {
+/** Sets the value; returns why it cannot when the path does not fit the config's shape. */
+function setPath(
+  target: Record<string, unknown>,
+  path: (string | number)[],
+  value: unknown,
+): string | undefined {
+  let node: unknown = target;
+  for (const [i, segment] of path.entries()) {
+    const where = i === 0 ? 'the config' : formatConfigPath(path.slice(0, i));
+    if (Array.isArray(node)) {
+      if (typeof segment !== 'number') return `${where} is a list: address an entry by its index`;
+      if (segment >= node.length)
+        return `${where} has ${node.length} ${node.length === 1 ? 'entry' : 'entries'}, index ${segment} does not exist`;
+    }
+    const parent = node as Record<string | number, unknown>;
     if (i === path.length - 1) {
-      node[segment] = value;
-      return;
+      parent[segment] = value;
+      return undefined;
     }
-    const next = node[segment];
+    const next = parent[segment];
     if (typeof next !== 'object' || next === null) {
-      node[segment] = typeof path[i + 1] === 'number' ? [] : {};
+      if (typeof path[i + 1] === 'number')
+        return `${formatConfigPath(path.slice(0, i + 1))} has 0 entries, index ${path[i + 1]} does not exist`;
+      parent[segment] = {};
     }
-    node = node[segment] as Record<string | number, unknown>;
-  });
+    node = parent[segment];
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
-import type { z } from 'zod';
 import { BallastError } from '../errors/ballast-error.ts';
+import { configError } from './config-error.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { type Config, configSchema } from './schema.ts';
 import { checkUpstreamAuth } from './upstream-auth.ts';
@@ -24,6 +24,16 @@ export async function loadConfig(
   return parseConfig(text, file ?? '(defaults)', env);
 }
 
+/**
+ * The config file of a command that serves, fetches or exports: on the defaults alone it would
+ * run with nothing configured and say nothing, which looks like working.
+ */
+export function requireConfigFile(file: string | undefined, command: string): string {
+  if (file === undefined || file === '')
+    throw new BallastError('BALLAST_CONFIG_MISSING', { command });
+  return file;
+}
+
 export function parseConfig(
   text: string,
   source: string,
@@ -44,11 +54,11 @@ export function parseConfig(
       problem: 'expected a mapping of keys',
     });
   }
-  const envOverrides = applyEnvOverrides(raw as Record<string, unknown>, env);
+  const overrides = applyEnvOverrides(raw as Record<string, unknown>, env);
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw configError(result.error);
+  if (!result.success) throw configError(result.error, raw, overrides);
   checkUpstreamAuth(result.data, env);
-  return { config: deepFreeze(result.data), envOverrides };
+  return { config: deepFreeze(result.data), envOverrides: overrides.map((o) => o.name) };
 }
 
 async function readConfigFile(file: string): Promise<string> {
@@ -60,25 +70,6 @@ async function readConfigFile(file: string): Promise<string> {
       reason: (error as NodeJS.ErrnoException).code ?? String(error),
     });
   }
-}
-
-function configError(error: z.ZodError): BallastError {
-  const issue = error.issues[0];
-  const key = issue ? formatPath(issue.path) : '(root)';
-  let problem = issue?.message ?? 'invalid';
-  if (issue?.code === 'unrecognized_keys')
-    problem = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : '';
-  return new BallastError('BALLAST_CONFIG_INVALID', { key, problem: problem + more });
-}
-
-function formatPath(path: PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((segment, i) =>
-      typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
-    )
-    .join('');
 }
 
 function deepFreeze<T>(value: T): T {

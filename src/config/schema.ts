@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseOciUpstreamUrl } from '../oci/oci-reference.ts';
 import { configDefaults as d } from './defaults.ts';
 import { parseDuration, parseRatio, parseSize } from './units.ts';
 import { upstreamAuthSchema } from './upstream-auth.ts';
@@ -18,10 +19,18 @@ function human(parse: (v: string | number) => number | undefined, expected: stri
 }
 
 const duration = human(parseDuration, 'a duration such as 30s, 5m or 24h');
+/** A wait that must end: 0 would fail every request at once (or, for some clients, never). */
+const positiveDuration = duration.refine((ms) => ms > 0, 'expected a duration greater than 0');
 const size = human(parseSize, 'a size such as 512KiB or 64MiB');
 const ratio = human(parseRatio, 'a percentage such as 10% or a fraction between 0 and 1');
 
-const listen = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port');
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port')
+  .refine(
+    (value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535,
+    'expected a port from 0 to 65535',
+  );
 
 const repoName = z
   .string()
@@ -45,7 +54,19 @@ const upstreamUrl = z
   .refine((value) => URL.canParse(value) && /^(https?|oci):$/.test(new URL(value).protocol), {
     message: 'expected an http://, https:// (classic repository) or oci:// (registry) URL',
   })
-  .refine(withoutUserInfo, userInfoMessage);
+  .refine(withoutUserInfo, userInfoMessage)
+  .superRefine((value, ctx) => {
+    // What serve would refuse at start: a registry or namespace outside the OCI grammar.
+    if (!value.startsWith('oci:')) return;
+    try {
+      parseOciUpstreamUrl(value);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected oci://registry/namespace: ${(error as Error).message}`,
+      });
+    }
+  });
 
 /** Host patterns (`charts.example.com`, `*.example.com`) an upstream's requests may also go to. */
 const hostPatterns = z
@@ -114,14 +135,14 @@ const resolver = z
   .strictObject({
     servers: z.array(dnsServer).optional(),
     staleFor: duration.prefault(d.resolver.staleFor),
-    timeout: duration.prefault(d.resolver.timeout),
+    timeout: positiveDuration.prefault(d.resolver.timeout),
     hosts: z.record(z.string().min(1), z.array(z.ipv4().or(z.ipv6())).min(1)).default({}),
   })
   .prefault({});
 
 const resilience = z
   .strictObject({
-    deadline: duration.prefault(d.resilience.deadline),
+    deadline: positiveDuration.prefault(d.resilience.deadline),
     retry: z
       .strictObject({
         maxAttempts: z.number().int().min(1).max(100).default(d.resilience.retry.maxAttempts),
@@ -193,7 +214,7 @@ const fileMirror = z.strictObject({
   mutable: z.array(z.string().min(1)).default([]),
   refresh: duration.prefault(d.file.refresh),
   maxSize: size.prefault(d.file.maxSize),
-  deadline: duration.prefault(d.file.deadline),
+  deadline: positiveDuration.prefault(d.file.deadline),
 });
 
 const files = z
@@ -244,6 +265,12 @@ const s3Storage = z.strictObject({
 
 export const configSchema = z.strictObject({
   listen: listen.default(d.listen),
+  server: z
+    .strictObject({
+      maxConnections: z.number().int().min(1).default(d.server.maxConnections),
+      headersTimeout: positiveDuration.prefault(d.server.headersTimeout),
+    })
+    .prefault({}),
   storage: z
     .strictObject({
       fs: z.strictObject({ path: z.string().min(1).default(d.storage.fs.path) }).prefault({}),
@@ -255,13 +282,14 @@ export const configSchema = z.strictObject({
       level: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default(d.log.level),
+      format: z.enum(['auto', 'pretty', 'json']).default(d.log.format),
     })
     .prefault({}),
   timeouts: z
     .strictObject({
-      connect: duration.prefault(d.timeouts.connect),
-      headers: duration.prefault(d.timeouts.headers),
-      body: duration.prefault(d.timeouts.body),
+      connect: positiveDuration.prefault(d.timeouts.connect),
+      headers: positiveDuration.prefault(d.timeouts.headers),
+      body: positiveDuration.prefault(d.timeouts.body),
     })
     .prefault({}),
   limits: z

@@ -67,7 +67,7 @@ export function reportFailure(io: DoctorIo, json: boolean, error: unknown): numb
     io.stdout.write(
       `${JSON.stringify({ error: body, exitCode: exitCodes.couldNotRun }, null, 2)}\n`,
     );
-  io.stderr.write(`ballast doctor: ${String(body.code)}: ${String(body.message)}\n`);
+  io.stderr.write(`ballast: ${String(body.code)}: ${String(body.message)}\n`);
   if (!known && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   return exitCodes.couldNotRun;
 }

@@ -32,3 +32,10 @@ function renderMessage(template: string, details: ErrorDetails): string {
     return value === undefined ? `{${key}}` : String(value);
   });
 }
+
+/** The HTTP status an upstream answered, when that is what the error is about. */
+export function upstreamStatusOf(error: unknown): number | undefined {
+  if (!isBallastError(error, 'BALLAST_UPSTREAM_STATUS')) return undefined;
+  const status = error.details.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

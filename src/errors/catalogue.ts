@@ -8,6 +8,15 @@ export const errorCatalogue = {
     status: 500,
     message: 'config: {key}: {problem}',
   },
+  BALLAST_USAGE: {
+    status: 400,
+    message: '{problem}',
+  },
+  BALLAST_CONFIG_MISSING: {
+    status: 500,
+    message:
+      'no config file: pass --config FILE or set BALLAST_CONFIG; without one, ballast {command} would run with no repositories and no file mirrors',
+  },
   BALLAST_CONFIG_UNREADABLE: {
     status: 500,
     message: 'config: cannot read {file}: {reason}',
@@ -93,11 +102,35 @@ export const errorCatalogue = {
   },
   BALLAST_BAD_REQUEST: {
     status: 400,
-    message: 'the request is malformed',
+    message: 'the request is malformed: {reason}',
+  },
+  BALLAST_URL_TOO_LONG: {
+    status: 414,
+    message: 'a segment of the path is longer than {limit} characters',
+  },
+  BALLAST_HEADERS_TOO_LARGE: {
+    status: 431,
+    message: 'the request headers are larger than the server accepts',
+  },
+  BALLAST_REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'the request headers did not arrive in time (server.headersTimeout)',
   },
   BALLAST_NOT_FOUND: {
     status: 404,
     message: 'no route for this method and path',
+  },
+  BALLAST_LISTEN_FAILED: {
+    status: 500,
+    message: 'listen: cannot listen on {address}: {reason}',
+  },
+  BALLAST_STORAGE_UNUSABLE: {
+    status: 500,
+    message: 'storage.fs.path: cannot use {path} as the store: {reason}',
+  },
+  BALLAST_STORAGE_FULL: {
+    status: 507,
+    message: 'the store is full: writing {path} failed: {reason}; nothing was stored',
   },
   BALLAST_INTERNAL: {
     status: 500,

@@ -1,4 +1,5 @@
 import type { FileUpstreamConfig } from '../config/schema.ts';
+import { upstreamStatusOf } from '../errors/ballast-error.ts';
 import type { UpstreamRef } from '../mirror/upstream-calls.ts';
 import type { EventBus } from '../observability/events.ts';
 import { authorizationFor, type UpstreamCredentials } from '../upstream/credentials.ts';
@@ -78,6 +79,7 @@ export function createFileUpstream(
           outcome: 'error',
           durationMs: performance.now() - started,
           cause: (error as { code?: string }).code ?? 'unknown',
+          status: upstreamStatusOf(error),
         });
         throw error;
       }

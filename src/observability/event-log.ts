@@ -64,7 +64,11 @@ export function logEvents(bus: EventBus, logger: Logger): void {
     ),
   );
   bus.on('upstream:request', (e) => {
-    if (e.outcome === 'error')
-      log.warn({ event: 'upstream:request', ...e }, 'upstream request failed');
+    if (e.outcome !== 'error') return;
+    // A 404 is how an upstream says it has no such file (a missing .prov, the checksum names
+    // tried in turn): the caller decides whether that matters; it is not worth a warning each.
+    if (e.status === 404 || e.status === 410)
+      log.debug({ event: 'upstream:request', ...e }, 'upstream has no such file');
+    else log.warn({ event: 'upstream:request', ...e }, 'upstream request failed');
   });
 }

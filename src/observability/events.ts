@@ -6,6 +6,14 @@ import { EventEmitter } from 'node:events';
  */
 export interface BallastEvents {
   'http:response': { route: string; method: string; status: number; durationMs: number };
+  /** The client hung up before its answer was complete. */
+  'http:client-gone': { route: string };
+  /** The HTTP parser refused a connection's bytes (headers too large or too slow, not HTTP). */
+  'http:client-error': { code: string };
+  /** A connection closed at once because `server.maxConnections` were open. */
+  'http:connection-dropped': Record<string, never>;
+  /** A store write failed because the disk is full. */
+  'store:full': { path: string; reason: string };
   'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
   'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
   'upstream:request': {
@@ -14,6 +22,8 @@ export interface BallastEvents {
     outcome: 'ok' | 'not-modified' | 'error';
     durationMs: number;
     cause?: string;
+    /** The upstream's HTTP status, when it answered one that failed the request. */
+    status?: number | undefined;
   };
   'index:updated': { repo: string; upstream: string; versions: number; bytes: number };
   'index:unchanged': { repo: string; upstream: string };

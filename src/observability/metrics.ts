@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from './events.ts';
+import { registerServerMetrics } from './server-metrics.ts';
 
 export interface RepoGauges {
   name: string;
@@ -244,5 +245,6 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     filesRejected.inc({ mirror, upstream, code }),
   );
   bus.on('file:stale-served', ({ mirror }) => fileStaleServed.inc({ mirror }));
+  registerServerMetrics(bus, registers);
   return registry;
 }

@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
-import { BallastError } from '../errors/ballast-error.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
 import type { RepoMirror } from '../mirror/repo-mirror.ts';
@@ -8,10 +7,31 @@ import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import { createBlobMemoryCache } from './blob-memory-cache.ts';
+import {
+  clientErrorHandler,
+  echo,
+  frameworkErrorHandler,
+  registerErrorHandler,
+} from './http-errors.ts';
 import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+
+/** Path segments (chart file names, OCI names) longer than this are refused with 414. */
+const maxParamLength = 300;
+
+export interface ConnectionLimits {
+  /** Client connections open at once; more are closed as they arrive. */
+  maxConnections: number;
+  /** Time a client has to send its request headers. */
+  headersTimeoutMs: number;
+}
+
+const defaultConnectionLimits: ConnectionLimits = {
+  maxConnections: 1024,
+  headersTimeoutMs: 10_000,
+};
 
 export interface ServerOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
@@ -22,6 +42,7 @@ export interface ServerOptions {
   bus: EventBus;
   logger: Logger;
   isAccepting: () => boolean;
+  connections?: Partial<ConnectionLimits>;
   /** Memory for recently served small blobs. */
   blobCacheBytes?: number;
 }
@@ -29,14 +50,27 @@ export interface ServerOptions {
 /** The HTTP face of Ballast: routes get their dependencies here and nowhere else. */
 export function createServer(options: ServerOptions): FastifyInstance {
   const { bus } = options;
+  const connections = { ...defaultConnectionLimits, ...options.connections };
   const app = Fastify({
     loggerInstance: options.logger.child({ module: 'http' }) as FastifyBaseLogger,
     // Requests are logged once, in the onResponse hook below, with the route and timing.
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { maxParamLength: 300 },
+    routerOptions: { maxParamLength },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkErrorHandler(maxParamLength),
+    clientErrorHandler: clientErrorHandler(bus),
+    http: {
+      headersTimeout: connections.headersTimeoutMs,
+      // Node checks the header deadline on this interval (30 s by default), which would let a
+      // slow client hold its connection up to 30 s past the deadline.
+      connectionsCheckingInterval: Math.min(1000, connections.headersTimeoutMs),
+    },
   });
+  // A connection past the cap is closed at once: memory stays bounded under a flood of idle
+  // or slow clients, and the clients already connected keep being served.
+  app.server.maxConnections = connections.maxConnections;
+  app.server.on('drop', () => bus.emit('http:connection-dropped', {}));
 
   // One logger for all requests: a child logger per request costs more than a cached chart.
   app.setChildLoggerFactory((logger) => logger);
@@ -63,27 +97,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof BallastError) {
-      return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      return reply
-        .code(status)
-        .send({ error: { code: 'BALLAST_BAD_REQUEST', message: (error as Error).message } });
-    }
-    request.log.error({ err: error, url: request.url }, 'unexpected error');
-    return reply
-      .code(500)
-      .send({ error: { code: 'BALLAST_INTERNAL', message: 'internal error; see the server log' } });
-  });
+  registerErrorHandler(app, bus);
 
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).send({
       error: {
         code: 'BALLAST_NOT_FOUND',
-        message: `no route for ${request.method} ${request.url}`,
+        message: `no route for ${request.method} ${echo(request.url)}`,
       },
     }),
   );
@@ -100,6 +120,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     source: createMirrorOciContent(options.mirrors, options.store),
     store: options.store,
     blobCache,
+    bus,
   });
   return app;
 }

@@ -24,6 +24,7 @@ export interface SyncProgress {
 
 export interface SyncOptions {
   concurrency: number;
+  /** Stops taking new items; the items in flight finish (a second Ctrl-C exits at once). */
   signal: AbortSignal;
   onProgress?: (progress: SyncProgress) => void;
 }
@@ -65,13 +66,16 @@ export async function runSync(
     options.onProgress?.({ ...progress, current: `${item.source}/${item.name}` });
   };
 
+  // Items in flight are not cancelled by an interruption: a half-fetched chart would be fetched
+  // again on the next run, and its cancellation is not a failure to report.
+  const inFlight = new AbortController().signal;
   const jobs: Job[] = [];
   const matched = new Set<string>();
   progress.total = selection.repos.length + selection.files.length;
   options.onProgress?.({ ...progress });
   await pool(selection.repos, options, async (repo) => {
     try {
-      const listed = await target.charts(repo, options.signal);
+      const listed = await target.charts(repo, inFlight);
       const chartJobs = planCharts(target, selection, repo, listed.charts, matched);
       jobs.push(...chartJobs);
       progress.total += chartJobs.length;
@@ -122,7 +126,7 @@ export async function runSync(
         kind: job.kind,
         source: job.source,
         name: job.name,
-        ...(await job.run(options.signal)),
+        ...(await job.run(inFlight)),
       });
     } catch (error) {
       report({

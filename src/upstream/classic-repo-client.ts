@@ -1,4 +1,4 @@
-import { BallastError } from '../errors/ballast-error.ts';
+import { BallastError, upstreamStatusOf } from '../errors/ballast-error.ts';
 import { resolveChartUrl } from '../helm/chart-url.ts';
 import type { EventBus } from '../observability/events.ts';
 import { authorizationFor, type UpstreamCredentials } from './credentials.ts';
@@ -88,6 +88,7 @@ export function createClassicRepoClient({
         outcome: 'error',
         durationMs: performance.now() - started,
         cause,
+        status: upstreamStatusOf(error),
       });
       throw error;
     }

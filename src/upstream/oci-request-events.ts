@@ -1,3 +1,4 @@
+import { upstreamStatusOf } from '../errors/ballast-error.ts';
 import type { EventBus } from '../observability/events.ts';
 
 /**
@@ -24,6 +25,7 @@ export function createRequestObserver(bus: EventBus, upstream: string) {
         outcome: 'error',
         durationMs: performance.now() - started,
         cause: (error as { code?: string }).code ?? 'unknown',
+        status: upstreamStatusOf(error),
       });
       throw error;
     }

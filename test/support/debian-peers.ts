@@ -9,6 +9,8 @@ export const debianPeers = {
   wrk: { binary: '/usr/bin/wrk', package: 'wrk' },
   umoci: { binary: '/usr/bin/umoci', package: 'umoci' },
   htpasswd: { binary: '/usr/bin/htpasswd', package: 'apache2-utils' },
+  /** Debian's own Node.js, older than the project's: how `ballast` starts under another Node. */
+  debianNode: { binary: '/usr/bin/node', package: 'nodejs' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isBallastError } from '../../errors/ballast-error.ts';
+import { createEventBus, type EventBus } from '../../observability/events.ts';
 import { isSha256Digest, looksLikeDigest, type Sha256Digest } from '../../oci/digest.ts';
 import {
   type DistributionErrorCode,
@@ -12,6 +13,7 @@ import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
 import type { BlobInfo, Store } from '../../store/store.ts';
 import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag } from '../conditional.ts';
+import { clientHasGone, echo, reportClientGone, reportStorageFull } from '../http-errors.ts';
 import { sendBlob } from '../send-blob.ts';
 
 /** A manifest as served: exact bytes, their digest and media type. */
@@ -55,6 +57,8 @@ export interface OciRoutesOptions {
   blobCache?: BlobMemoryCache;
   /** The most items one catalog or tag list page holds; `n` above it is cut to it. */
   maxPageSize?: number;
+  /** Where clients hanging up and a full disk are reported. */
+  bus?: EventBus;
 }
 
 type Params = { repo: string; chart: string };
@@ -83,6 +87,7 @@ class DistributionError extends Error {
 export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOptions): void {
   const maxPageSize = options.maxPageSize ?? 1000;
   const { source, store } = options;
+  const bus = options.bus ?? createEventBus();
   const blobCache = options.blobCache ?? createBlobMemoryCache(store, 0, 0);
   app.register(
     async (scope) => {
@@ -90,15 +95,17 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         reply.header('docker-distribution-api-version', 'registry/2.0');
       });
       scope.setErrorHandler(async (error, request, reply) => {
+        if (!isBallastError(error) && clientHasGone(request))
+          return reportClientGone(request, reply, bus);
         const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind ?? 'base';
-        return sendError(reply, toDistributionError(error, kind, request));
+        return sendError(reply, toDistributionError(error, kind, request, bus));
       });
       scope.setNotFoundHandler(async (request, reply) => {
         const readOnly = request.method === 'GET' || request.method === 'HEAD';
         return sendError(
           reply,
           readOnly
-            ? new DistributionError('NAME_UNKNOWN', `no repository at ${request.url}`)
+            ? new DistributionError('NAME_UNKNOWN', `no repository at ${echo(request.url)}`)
             : new DistributionError('UNSUPPORTED', `${request.method} is not supported here`),
         );
       });
@@ -240,19 +247,21 @@ function toDistributionError(
   error: unknown,
   kind: RouteKind,
   request: FastifyRequest,
+  bus: EventBus,
 ): DistributionError {
   if (error instanceof DistributionError) return error;
   if (isBallastError(error)) {
+    reportStorageFull(error, request, bus);
     const detail = { ballastCode: error.code };
     const code = distributionCodeFor(error.status, error.code, kind);
     if (error.status >= 500)
-      request.log.warn({ err: error, url: request.url }, 'OCI request failed');
+      request.log.warn({ err: error, url: echo(request.url) }, 'OCI request failed');
     return new DistributionError(code, error.message, detail, error.status);
   }
   const status = (error as { statusCode?: number }).statusCode;
   if (status !== undefined && status >= 400 && status < 500)
-    return new DistributionError('UNSUPPORTED', (error as Error).message, undefined, status);
-  request.log.error({ err: error, url: request.url }, 'unexpected error');
+    return new DistributionError('UNSUPPORTED', echo((error as Error).message), undefined, status);
+  request.log.error({ err: error, url: echo(request.url) }, 'unexpected error');
   return new DistributionError('UNKNOWN', 'internal error; see the server log');
 }
 

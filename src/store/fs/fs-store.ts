@@ -4,6 +4,7 @@ import { link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BallastError } from '../../errors/ballast-error.ts';
+import { systemErrorText } from '../../errors/system-error.ts';
 import { createBlobIntake } from '../blob-intake.ts';
 import {
   type BlobInfo,
@@ -19,6 +20,7 @@ import {
   type PutBlobOptions,
   type Store,
 } from '../store.ts';
+import { ownerIsAlive, ownStamp } from './process-liveness.ts';
 
 export interface FsStoreOptions {
   root: string;
@@ -28,17 +30,18 @@ export interface FsStoreOptions {
  * The filesystem store: `blobs/sha256/ab/<hex>`, `docs/<key>`, and `tmp/<pid>-<id>/` for
  * writes in progress. Every write goes to the process's own tmp folder, is fsynced, then
  * renamed into place, so a crash leaves at worst an orphan there, never a partial object.
- * Orphans of processes that are gone are cleared at start-up; another live process using the
- * same folder (a server while `ballast sync` runs) keeps its writes in progress.
+ * Orphans of processes that are gone (dead, zombies, or their pid reused: see
+ * process-liveness.ts) are cleared at start-up; another live process using the same folder
+ * (a server while `ballast sync` runs) keeps its writes in progress.
  */
 export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
   const tmpRoot = path.join(root, 'tmp');
-  await mkdir(tmpRoot, { recursive: true });
+  await makeDir(tmpRoot);
   await clearOrphans(tmpRoot);
-  const tmpDir = path.join(tmpRoot, `${process.pid}-${randomUUID().slice(0, 8)}`);
-  await mkdir(tmpDir, { recursive: true });
-  await mkdir(path.join(root, 'blobs', 'sha256'), { recursive: true });
-  await mkdir(path.join(root, 'docs'), { recursive: true });
+  const tmpDir = path.join(tmpRoot, `${ownStamp()}-${randomUUID().slice(0, 8)}`);
+  await makeDir(tmpDir);
+  await makeDir(path.join(root, 'blobs', 'sha256'));
+  await makeDir(path.join(root, 'docs'));
 
   const blobPath = (digest: Digest) => {
     const hex = checkedDigest(digest).slice('sha256:'.length);
@@ -81,7 +84,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
 
     async putBlob(source, options: PutBlobOptions): Promise<BlobInfo> {
       const temp = tmpPath();
-      const handle = await open(temp, 'wx');
+      const handle = await open(temp, 'wx').catch(full(temp));
       const intake = createBlobIntake(options);
       try {
         for await (const chunk of source) {
@@ -98,7 +101,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
       } catch (error) {
         await handle.close().catch(() => {});
         await rm(temp, { force: true });
-        throw error;
+        return full(options.expectedDigest ? blobPath(options.expectedDigest) : temp)(error);
       }
     },
 
@@ -142,7 +145,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
     async putDocument(key, data, condition) {
       const target = docPath(key);
       const temp = tmpPath();
-      const handle = await open(temp, 'wx');
+      const handle = await open(temp, 'wx').catch(full(target));
       try {
         if (typeof data === 'string' || Buffer.isBuffer(data)) {
           await handle.writeFile(data);
@@ -151,12 +154,12 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
         }
         await handle.sync();
       } catch (error) {
-        await handle.close();
+        await handle.close().catch(() => {});
         await rm(temp, { force: true });
-        throw error;
+        return full(target)(error);
       }
       await handle.close();
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(path.dirname(target), { recursive: true }).catch(full(target));
       if (condition && 'ifAbsent' in condition) {
         // link() refuses an existing target: create-if-absent is atomic even across processes.
         try {
@@ -221,19 +224,51 @@ async function documentInfo(file: string): Promise<DocumentInfo | undefined> {
   }
 }
 
-async function clearOrphans(tmpRoot: string): Promise<void> {
-  for (const entry of await readdir(tmpRoot)) {
-    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
-    if (pid > 0 && pid !== process.pid && isAlive(pid)) continue;
-    await rm(path.join(tmpRoot, entry), { recursive: true, force: true });
+/**
+ * Rethrows an error, as BALLAST_STORAGE_FULL when the disk is full or over quota: a condition
+ * of the machine that the operator must see (a 507 to the client, an error log naming the
+ * file), not a bug.
+ */
+function full(file: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT')
+      throw new BallastError(
+        'BALLAST_STORAGE_FULL',
+        { path: file, reason: systemErrorText(error) },
+        { cause: error },
+      );
+    throw error;
+  };
+}
+
+/**
+ * `mkdir -p` that reports the real cause: a recursive mkdir says ENOENT when a parent cannot
+ * be created on a read-only file system; creating the first missing folder alone says EROFS.
+ */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    let missing = dir;
+    while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing))))
+      missing = path.dirname(missing);
+    await mkdir(missing);
+    throw error;
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function clearOrphans(tmpRoot: string): Promise<void> {
+  for (const entry of await readdir(tmpRoot)) {
+    if (ownerIsAlive(entry)) continue;
+    await rm(path.join(tmpRoot, entry), { recursive: true, force: true });
   }
 }
