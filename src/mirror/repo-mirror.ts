@@ -1,5 +1,5 @@
 import type { RepoConfig } from '../config/schema.ts';
-import { BallastError, isBallastError } from '../errors/ballast-error.ts';
+import { BallastError } from '../errors/ballast-error.ts';
 import { unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
@@ -7,11 +7,13 @@ import type { BlobInfo, Store } from '../store/store.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { upstreamManifestKey } from './oci-manifests.ts';
+import { createRepoIndex, type IndexStatus, type IndexView } from './repo-index.ts';
 import { runIndexBuild } from './run-index-build.ts';
-import type { ChartSource, ServedIndex } from './served-index.ts';
-import { spoolIndex } from './stored-index.ts';
+import type { ChartSource } from './served-index.ts';
 import { firstSuccess, type Resilience } from './upstream-calls.ts';
-import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
+import type { UpstreamIndex } from './upstream-index.ts';
+
+export type { IndexView } from './repo-index.ts';
 
 export interface RepoMirrorOptions {
   repo: RepoConfig;
@@ -24,14 +26,6 @@ export interface RepoMirrorOptions {
   now?: () => number;
   /** Where index builds run; a child process unless a test says otherwise. */
   buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
-}
-
-export interface IndexView {
-  index: ServedIndex;
-  /** Set when the upstreams failed at the last attempt and this is the last good copy. */
-  staleBecause?: string;
-  /** When an upstream last confirmed this copy (ms since the epoch). */
-  checkedAt: number;
 }
 
 export interface RepoMirror {
@@ -50,225 +44,34 @@ export interface RepoMirror {
   upstreamManifest(file: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /** Forces one revalidation; used by `sync` and tests. */
   refresh(signal?: AbortSignal): Promise<void>;
-  status(): { ready: boolean; versions: number; checkedAt: number; lastError?: string };
+  status(): IndexStatus;
 }
 
 /**
- * The lifecycle of one mirrored repository: the index from the first healthy upstream (or the
- * union of all, with `merge`), freshness and the guard, and charts pulled through from the
- * upstream whose index listed them, then from the others that list the same digest.
+ * One mirrored repository behind a small façade: its index lifecycle (repo-index.ts), and
+ * charts, provenance and OCI manifests pulled through from the upstream whose index listed
+ * them, then from the others that list the same digest.
  */
 export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   const { repo, store, resilience, limits } = options;
   const { bus } = resilience;
   const now = options.now ?? Date.now;
-  const buildIndex = options.buildIndex ?? runIndexBuild;
   const logger = options.logger.child({ repo: repo.name });
-  const servedKey = `repos/${repo.name}/served`;
-  const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
-    createUpstreamIndex({
-      repo: repo.name,
-      position,
-      config: repo.upstreams[position] as RepoConfig['upstreams'][number],
-      client,
-      store,
-      bus,
-      buildIndex,
-      now,
-    }),
-  );
-  const refreshFlight = createSingleFlight<void>();
   const fetchFlight = createSingleFlight<BlobInfo>();
   // Blobs are immutable once verified: remembering them saves a stat per request.
   const verified = new Map<string, BlobInfo>();
-  let current: { index: ServedIndex; from: number[] } | undefined;
-  let checkedAt = 0;
-  let lastError: BallastError | undefined;
-
-  function swap(index: ServedIndex, from: number[], kept: number) {
-    current = { index, from };
-    const labels = from.map((p) => upstreams[p]?.client.label).join(', ');
-    bus.emit('index:updated', {
-      repo: repo.name,
-      upstream: labels,
-      versions: index.versions,
-      bytes: index.bytes,
-    });
-    if (kept > 0)
-      logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
-    return store.putDocument(
-      servedKey,
-      JSON.stringify({ from: from.map((p) => upstreams[p]?.client.url), at: now() }),
-    );
-  }
-
-  /** guard.keepRemoved: the current index and the files whose charts are in the store. */
-  async function keepOptions(): Promise<
-    { keep: IndexBuildJob['keep']; dispose(): Promise<void> } | undefined
-  > {
-    if (!repo.guard.keepRemoved || !current) return undefined;
-    const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
-    for (const [file, source] of current.index.charts) {
-      if (verified.has(source.digest) || (await store.statBlob(source.digest))) {
-        files.push({ file, url: source.url, position: source.upstream });
-      }
-    }
-    const { gzip } = current.index;
-    const spooled = await spoolIndex(
-      (async function* () {
-        yield gzip;
-      })(),
-    );
-    return { keep: { servedGzipFile: spooled.file, files }, dispose: spooled.dispose };
-  }
-
-  async function build(
-    from: number[],
-    job: Omit<IndexBuildJob, 'sources'>,
-  ): Promise<IndexBuildResult> {
-    const spools = [];
-    try {
-      for (const position of from) {
-        const stored = await upstreams[position]?.spool();
-        if (stored) spools.push(stored);
-      }
-      if (spools.length === 0)
-        throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
-          repo: repo.name,
-          reason: 'nothing stored',
-        });
-      return await buildIndex({ ...job, sources: spools.map((s) => s.source) });
-    } finally {
-      await Promise.all(spools.map((s) => s.spooled.dispose()));
-    }
-  }
-
-  /** The first healthy upstream's index becomes the served one. */
-  async function revalidateFirst(signal: AbortSignal): Promise<void> {
-    const keep = await keepOptions();
-    try {
-      const { value, upstream } = await firstSuccess(
-        resilience,
-        upstreams.map((u) => u.ref),
-        `${repo.name}/index.yaml`,
-        (ref, s) =>
-          (upstreams[ref.position] as UpstreamIndex).fetch(
-            {
-              lastGoodVersions: current?.index.versions,
-              maxShrink: repo.guard.maxShrink,
-              keep: keep?.keep,
-            },
-            s,
-          ),
-        signal,
-      );
-      if (value.built) {
-        await swap(value.built.served, [upstream.position], value.built.kept);
-      } else if (current?.from[0] !== upstream.position || current.from.length !== 1) {
-        // Unchanged upstream, but not the one served now (it recovered after a failover).
-        const built = await build([upstream.position], {
-          lastGoodVersions: current?.index.versions,
-          maxShrink: repo.guard.maxShrink,
-        });
-        await swap(built.served, [upstream.position], built.kept);
-      } else {
-        bus.emit('index:unchanged', {
-          repo: repo.name,
-          upstream: upstreams[upstream.position]?.client.label ?? '',
-        });
-      }
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  /** merge: every upstream is asked; the union of their last good indexes is served. */
-  async function revalidateMerged(signal: AbortSignal): Promise<void> {
-    const outcomes = await Promise.allSettled(
-      upstreams.map((u) =>
-        firstSuccess(
-          resilience,
-          [u.ref],
-          `${repo.name}/index.yaml`,
-          (_ref, s) =>
-            u.fetch({ lastGoodVersions: u.versions, maxShrink: repo.guard.maxShrink }, s),
-          signal,
-        ),
-      ),
-    );
-    const failures = outcomes.filter((o) => o.status === 'rejected');
-    if (failures.length === outcomes.length) throw (failures[0] as PromiseRejectedResult).reason;
-    const changed = outcomes.some((o) => o.status === 'fulfilled' && o.value.value.changed);
-    if (
-      current &&
-      !changed &&
-      current.from.length === upstreams.filter((u) => u.versions !== undefined).length
-    )
-      return;
-    const from = upstreams.filter((u) => u.versions !== undefined).map((u) => u.ref.position);
-    const keep = await keepOptions();
-    try {
-      const built = await build(from, {
-        lastGoodVersions: current?.index.versions,
-        maxShrink: repo.guard.maxShrink,
-        ...(keep ? { keep: keep.keep } : {}),
-      });
-      await swap(built.served, from, built.kept);
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  async function revalidate(signal: AbortSignal): Promise<void> {
-    try {
-      await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
-      checkedAt = now();
-      lastError = undefined;
-    } catch (error) {
-      lastError = isBallastError(error)
-        ? error
-        : new BallastError('BALLAST_UPSTREAM_UNREACHABLE', {
-            source: repo.name,
-            reason: String(error),
-          });
-      bus.emit('index:refresh-failed', {
-        repo: repo.name,
-        upstream: '',
-        code: lastError.code,
-        message: lastError.message,
-      });
-      throw lastError;
-    }
-  }
-
-  function refresh(signal?: AbortSignal): Promise<void> {
-    return refreshFlight.run('index', revalidate, signal);
-  }
-
-  async function index(signal?: AbortSignal): Promise<IndexView> {
-    if (!current) {
-      await refresh(signal).catch((error: unknown) => {
-        if (current) return;
-        throw new BallastError(
-          'BALLAST_INDEX_UNAVAILABLE',
-          { repo: repo.name, reason: (error as Error).message },
-          { cause: error },
-        );
-      });
-    } else if (now() - checkedAt >= repo.refresh && refreshFlight.inFlight === 0) {
-      refresh().catch((error: unknown) =>
-        logger.warn({ err: error }, 'background index refresh failed'),
-      );
-    }
-    if (!current)
-      throw new BallastError('BALLAST_INDEX_UNAVAILABLE', { repo: repo.name, reason: 'no index' });
-    if (lastError) bus.emit('index:stale-served', { repo: repo.name, ageMs: now() - checkedAt });
-    return {
-      index: current.index,
-      checkedAt,
-      ...(lastError ? { staleBecause: lastError.code } : {}),
-    };
-  }
+  const lifecycle = createRepoIndex({
+    repo,
+    upstreams: options.upstreams,
+    store,
+    resilience,
+    logger,
+    now,
+    buildIndex: options.buildIndex ?? runIndexBuild,
+    isChartStored: async (digest) =>
+      verified.has(digest) || (await store.statBlob(digest)) !== undefined,
+  });
+  const { upstreams, index } = lifecycle;
 
   async function sourceOf(file: string, signal?: AbortSignal): Promise<ChartSource> {
     const reason = unsafeFileNameReason(file);
@@ -321,38 +124,10 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   return {
     name: repo.name,
 
-    async load() {
-      await Promise.all(
-        upstreams.map((u) =>
-          u
-            .load()
-            .catch((error: unknown) => logger.warn({ err: error }, 'unreadable upstream index')),
-        ),
-      );
-      const pointer = await store.getDocument(servedKey);
-      if (!pointer) return;
-      try {
-        const { from: urls, at } = JSON.parse(pointer.toString('utf8')) as {
-          from: string[];
-          at: number;
-        };
-        const from = urls
-          .map((url) => upstreams.findIndex((u) => u.client.url === url))
-          .filter((p) => p >= 0);
-        const built = await build(from, { lastGoodVersions: undefined, maxShrink: 1 });
-        current = { index: built.served, from };
-        checkedAt = at;
-        logger.info(
-          { versions: current.index.versions, fetchedAt: new Date(at).toISOString() },
-          'loaded last good index',
-        );
-      } catch (error) {
-        logger.error({ err: error }, 'stored index is unreadable; it will be fetched again');
-      }
-    },
-
+    load: lifecycle.load,
     index,
-    refresh,
+    refresh: lifecycle.refresh,
+    status: lifecycle.status,
 
     async chart(file, signal) {
       const source = await sourceOf(file, signal);
@@ -433,15 +208,6 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       );
       await store.putDocument(key, body);
       return body;
-    },
-
-    status() {
-      return {
-        ready: current !== undefined,
-        versions: current?.index.versions ?? 0,
-        checkedAt,
-        ...(lastError ? { lastError: lastError.message } : {}),
-      };
     },
   };
 }
