@@ -3,8 +3,17 @@ import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { Digest, Store } from '../store/store.ts';
-import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
+import type { IndexBuildJob } from './index-build.ts';
+import { restoreServedIndex } from './index-restore.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
+import {
+  createServedIndexBuilder,
+  pruneServedBodies,
+  type RunIndexBuild,
+  type ServedBuild,
+  type ServedBuildJob,
+} from './served-build.ts';
+import { compressServedIndex, saveServedForm } from './served-form.ts';
 import type { ServedIndex } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
 import { firstSuccess, type Resilience } from './upstream-calls.ts';
@@ -17,7 +26,8 @@ export interface RepoIndexOptions {
   resilience: Resilience;
   logger: Logger;
   now: () => number;
-  buildIndex: (job: IndexBuildJob) => Promise<IndexBuildResult>;
+  /** Runs one index build (a child process but in tests). */
+  runBuild: RunIndexBuild;
   /** guard.keepRemoved keeps only versions whose chart is in the store. */
   isChartStored: (digest: Digest) => Promise<boolean>;
 }
@@ -32,6 +42,8 @@ export interface IndexView {
 
 export interface IndexStatus {
   ready: boolean;
+  /** The stored index is still being loaded (or rebuilt) at start-up. */
+  loading: boolean;
   versions: number;
   checkedAt: number;
   lastError?: string;
@@ -41,21 +53,29 @@ export interface IndexStatus {
 export interface RepoIndex {
   /** One per configured upstream, in the configured order. */
   readonly upstreams: readonly UpstreamIndex[];
+  /** Loads the last good index from the store; once, however often it is called. */
   load(): Promise<void>;
+  /** The served index; a request that comes while the stored one loads waits for it (bounded). */
   index(signal?: AbortSignal): Promise<IndexView>;
   refresh(signal?: AbortSignal): Promise<void>;
   status(): IndexStatus;
 }
+
+/** Indexes up to this size (about 10,000 versions) are compressed before they are served. */
+const compressFirstBytes = 8 * 1024 * 1024;
 
 /**
  * The index lifecycle of one repository: the index from the first healthy upstream (or the
  * union of all, with `merge`), freshness, the guard, and the last good copy across restarts.
  */
 export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
-  const { repo, store, resilience, now, buildIndex } = options;
+  const { repo, store, resilience, now } = options;
   const { bus } = resilience;
   const logger = options.logger;
   const servedKey = `repos/${repo.name}/served`;
+  const formKey = `repos/${repo.name}/served-form`;
+  const bodiesPrefix = `repos/${repo.name}/served-bodies`;
+  const buildIndex = createServedIndexBuilder(store, options.runBuild, bodiesPrefix);
   const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
     createUpstreamIndex({
       repo: repo.name,
@@ -70,10 +90,41 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   );
   const refreshFlight = createSingleFlight<void>();
   let current: { index: ServedIndex; from: number[] } | undefined;
+  /** The index served before the current one: requests may still be reading its bodies. */
+  let previous: ServedIndex | undefined;
   let checkedAt = 0;
   let lastError: BallastError | undefined;
+  let loading: Promise<void> | undefined;
+  let loaded = false;
 
-  function swap(index: ServedIndex, from: number[], kept: number) {
+  /** Keeps the served form for the next start; the compressed forms follow when ready. */
+  async function persist(index: ServedIndex, from: number[]): Promise<void> {
+    const form = () => ({
+      from: from.map((p) => upstreams[p]?.client.url ?? ''),
+      checkedAt: checkedAt || now(),
+      sources: from.map((p) => ({
+        url: upstreams[p]?.client.url ?? '',
+        fetchedAt: upstreams[p]?.fetchedAt ?? 0,
+      })),
+      index,
+    });
+    await saveServedForm(store, formKey, form());
+    if (index.compressed) return;
+    compressServedIndex(store, index)
+      .then(async (compressed) => {
+        index.compressed = compressed;
+        if (current?.index === index) await saveServedForm(store, formKey, form());
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'compressing the index failed'));
+  }
+
+  async function swap(index: ServedIndex, from: number[], kept: number) {
+    // A small index is compressed before it is served (milliseconds); a large one is served
+    // as identity at once and compressed in the background.
+    if (!index.compressed && index.bytes <= compressFirstBytes) {
+      index.compressed = await compressServedIndex(store, index);
+    }
+    if (current?.index !== index) previous = current?.index;
     current = { index, from };
     const labels = from.map((p) => upstreams[p]?.client.label).join(', ');
     bus.emit('index:updated', {
@@ -84,10 +135,11 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     });
     if (kept > 0)
       logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
-    return store.putDocument(
+    await store.putDocument(
       servedKey,
       JSON.stringify({ from: from.map((p) => upstreams[p]?.client.url), at: now() }),
     );
+    await persist(index, from);
   }
 
   /** guard.keepRemoved: the current index and the files whose charts are in the store. */
@@ -101,19 +153,13 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
         files.push({ file, url: source.url, position: source.upstream });
       }
     }
-    const { gzip } = current.index;
-    const spooled = await spoolIndex(
-      (async function* () {
-        yield gzip;
-      })(),
-    );
-    return { keep: { servedGzipFile: spooled.file, files }, dispose: spooled.dispose };
+    const body = await store.openDocument(current.index.identity.key);
+    if (!body) throw new Error(`the served index ${current.index.identity.key} is gone`);
+    const spooled = await spoolIndex(body);
+    return { keep: { servedFile: spooled.file, files }, dispose: spooled.dispose };
   }
 
-  async function build(
-    from: number[],
-    job: Omit<IndexBuildJob, 'sources'>,
-  ): Promise<IndexBuildResult> {
+  async function build(from: number[], job: Omit<ServedBuildJob, 'sources'>): Promise<ServedBuild> {
     const spools = [];
     try {
       for (const position of from) {
@@ -212,6 +258,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
       await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
       checkedAt = now();
       lastError = undefined;
+      await pruneServedBodies(store, bodiesPrefix, [current?.index, previous]);
     } catch (error) {
       lastError = isBallastError(error)
         ? error
@@ -234,6 +281,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   }
 
   async function index(signal?: AbortSignal): Promise<IndexView> {
+    if (!loaded && loading) await untilLoaded(signal);
     if (!current) {
       await refresh(signal).catch((error: unknown) => {
         if (current) return;
@@ -258,37 +306,52 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     };
   }
 
+  /** Waits for the stored index, no longer than a request may wait for an upstream. */
+  async function untilLoaded(signal?: AbortSignal): Promise<void> {
+    const waited = AbortSignal.any([
+      AbortSignal.timeout(resilience.deadlineMs),
+      ...(signal ? [signal] : []),
+    ]);
+    const gaveUp = new Promise<never>((_resolve, reject) => {
+      waited.addEventListener('abort', () => reject(waited.reason), { once: true });
+    });
+    await Promise.race([loading, gaveUp]).catch(() => {
+      throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
+        repo: repo.name,
+        reason: 'the stored index is still loading',
+      });
+    });
+  }
+
+  async function restore(): Promise<void> {
+    try {
+      const restored = await restoreServedIndex({
+        store,
+        keys: { pointer: servedKey, form: formKey },
+        upstreams,
+        logger,
+        rebuild: async (from) =>
+          (await build(from, { lastGoodVersions: undefined, maxShrink: 1 })).served,
+      });
+      if (!restored) return;
+      current = { index: restored.index, from: restored.from };
+      checkedAt = restored.checkedAt;
+      if (restored.rebuilt || !restored.index.compressed)
+        await persist(restored.index, restored.from);
+      await pruneServedBodies(store, bodiesPrefix, [restored.index]);
+    } catch (error) {
+      logger.error({ err: error }, 'stored index is unreadable; it will be fetched again');
+    }
+  }
+
   return {
     upstreams,
 
-    async load() {
-      await Promise.all(
-        upstreams.map((u) =>
-          u
-            .load()
-            .catch((error: unknown) => logger.warn({ err: error }, 'unreadable upstream index')),
-        ),
-      );
-      const pointer = await store.getDocument(servedKey);
-      if (!pointer) return;
-      try {
-        const { from: urls, at } = JSON.parse(pointer.toString('utf8')) as {
-          from: string[];
-          at: number;
-        };
-        const from = urls
-          .map((url) => upstreams.findIndex((u) => u.client.url === url))
-          .filter((p) => p >= 0);
-        const built = await build(from, { lastGoodVersions: undefined, maxShrink: 1 });
-        current = { index: built.served, from };
-        checkedAt = at;
-        logger.info(
-          { versions: current.index.versions, fetchedAt: new Date(at).toISOString() },
-          'loaded last good index',
-        );
-      } catch (error) {
-        logger.error({ err: error }, 'stored index is unreadable; it will be fetched again');
-      }
+    load() {
+      loading ??= restore().finally(() => {
+        loaded = true;
+      });
+      return loading;
     },
 
     index,
@@ -297,6 +360,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     status() {
       return {
         ready: current !== undefined,
+        loading: loading !== undefined && !loaded,
         versions: current?.index.versions ?? 0,
         checkedAt,
         ...(lastError ? { lastError: lastError.message } : {}),

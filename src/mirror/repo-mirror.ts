@@ -67,7 +67,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
     resilience,
     logger,
     now,
-    buildIndex: options.buildIndex ?? runIndexBuild,
+    runBuild: options.buildIndex ?? runIndexBuild,
     isChartStored: async (digest) =>
       verified.has(digest) || (await store.statBlob(digest)) !== undefined,
   });

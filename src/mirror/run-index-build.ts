@@ -26,7 +26,7 @@ export function runIndexBuild(job: IndexBuildJob): Promise<IndexBuildResult> {
     let settled = false;
     child.once('message', (reply: Reply) => {
       settled = true;
-      if (reply.ok) resolve(revive(reply.result));
+      if (reply.ok) resolve(reply.result);
       else reject(new BallastError(reply.failure.code, reply.failure.details));
       child.disconnect();
     });
@@ -40,21 +40,4 @@ export function runIndexBuild(job: IndexBuildJob): Promise<IndexBuildResult> {
     });
     child.send(job);
   });
-}
-
-/**
- * IPC hands Buffers back as Uint8Arrays that view the whole received message; copying them
- * out lets that message (the chart table's bytes too) be freed instead of staying resident.
- */
-function revive(result: IndexBuildResult): IndexBuildResult {
-  const buffer = (bytes: Uint8Array) => Buffer.copyBytesFrom(bytes);
-  const { served } = result;
-  return {
-    ...result,
-    served: {
-      ...served,
-      gzip: buffer(served.gzip),
-      brotli: buffer(served.brotli),
-    },
-  };
 }

@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { brotliCompress, constants, createGunzip, gzip } from 'node:zlib';
+import { open } from 'node:fs/promises';
 import { chartFileName, chartPath } from '../helm/chart-url.ts';
 import type { ChartVersion, HelmIndex } from '../helm/index-parse.ts';
 import type { Digest } from '../store/store.ts';
-
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
 
 /** Where a served chart file comes from and what its bytes must hash to. */
 export interface ChartSource {
@@ -19,66 +14,121 @@ export interface ChartSource {
   version: string;
 }
 
-/**
- * A repository index as Ballast serves it: JSON (every Helm reads JSON as YAML) with chart
- * URLs rewritten to this mirror, kept in memory only compressed, and a lookup from served
- * file name to upstream source. Helm always asks for gzip; the rare client that does not
- * gets the JSON inflated as it is sent (`identityStream`), so memory holds about a tenth of
- * the index instead of all of it.
- */
-export interface ServedIndex {
-  gzip: Buffer;
-  brotli: Buffer;
-  /** Length of the uncompressed JSON. */
+/** Byte offsets (start inclusive, end exclusive) of one chart's version list in the body. */
+export type EntrySpan = readonly [start: number, end: number];
+
+/** What a served index is known by, however its body is kept. */
+interface ServedContents {
+  /** Length of the identity (JSON) body. */
   bytes: number;
-  /** Strong validator of the uncompressed JSON. */
-  etag: string;
   versions: number;
   charts: ReadonlyMap<string, ChartSource>;
+  /** Each chart's version list in the body, so a view reads only the charts it names. */
+  spans: ReadonlyMap<string, EntrySpan>;
+  /** The index's top-level fields other than `entries`. */
+  head: Omit<HelmIndex, 'entries'>;
 }
 
-/** `index` must carry absolute upstream chart URLs and a digest on every entry. */
-export async function buildServedIndex(
+/** The served index as a build writes it: the JSON body in a temporary file. */
+export interface BuiltServedIndex extends ServedContents {
+  /** The caller stores it and removes it. */
+  file: string;
+  digest: Digest;
+}
+
+/** A body kept in the store as a document of the repository's own (so never shared). */
+export interface StoredBody {
+  key: string;
+  digest: Digest;
+  size: number;
+}
+
+/** The precompressed forms, with the documents they are stored as. */
+export interface CompressedForms {
+  gzip: Buffer;
+  brotli: Buffer;
+  stored: { gzip: StoredBody; brotli: StoredBody };
+}
+
+/**
+ * A repository index as Ballast serves it: JSON (every Helm reads JSON as YAML) with chart
+ * URLs rewritten to this mirror. Helm sends no Accept-Encoding, so the identity body is the
+ * one that matters: it is a document in the store, streamed as it is (from the page cache on
+ * the fs store) with no per-request work. The gzip and brotli forms, small, are kept in memory
+ * once compressed; until then every client gets the identity body.
+ */
+export interface ServedIndex extends ServedContents {
+  identity: StoredBody;
+  /** Strong validator of the identity body. */
+  etag: string;
+  compressed?: CompressedForms;
+}
+
+export function etagOf(digest: Digest): string {
+  return `"${digest.slice('sha256:'.length, 'sha256:'.length + 40)}"`;
+}
+
+/**
+ * Writes the served JSON of `index` to `file`, one chart at a time, noting where each chart's
+ * version list lies. `index` must carry absolute upstream chart URLs and a digest on every
+ * entry.
+ */
+export async function writeServedIndex(
   index: HelmIndex,
+  file: string,
   upstreamOf: (entry: ChartVersion) => number = () => 0,
-): Promise<ServedIndex> {
+): Promise<BuiltServedIndex> {
   const charts = new Map<string, ChartSource>();
-  const entries: Record<string, ChartVersion[]> = Object.create(null);
+  const spans = new Map<string, EntrySpan>();
+  const { entries, ...head } = index;
+  const hash = createHash('sha256');
+  const handle = await open(file, 'wx');
+  let bytes = 0;
   let versions = 0;
-  for (const [chart, list] of Object.entries(index.entries)) {
-    entries[chart] = list.map((entry) => {
-      const file = chartFileName(entry.name, entry.version);
-      const url = entry.urls[0];
-      if (!charts.has(file) && url !== undefined && entry.digest !== undefined) {
-        charts.set(file, {
-          url,
-          digest: `sha256:${entry.digest.toLowerCase()}`,
-          upstream: upstreamOf(entry),
-          name: entry.name,
-          version: entry.version,
-        });
-      }
-      versions += 1;
-      return { ...entry, urls: [chartPath(file)] };
-    });
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const write = async (text: string) => {
+    const chunk = Buffer.from(text);
+    hash.update(chunk);
+    bytes += chunk.length;
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= 1 << 20) await flush();
+  };
+  const flush = async () => {
+    await handle.writev(pending.splice(0));
+    pendingBytes = 0;
+  };
+  try {
+    const opening = JSON.stringify(head);
+    await write(`${opening.length > 2 ? `${opening.slice(0, -1)},` : '{'}"entries":{`);
+    let first = true;
+    for (const [chart, list] of Object.entries(entries)) {
+      const served = list.map((entry) => {
+        const name = chartFileName(entry.name, entry.version);
+        const url = entry.urls[0];
+        if (!charts.has(name) && url !== undefined && entry.digest !== undefined) {
+          charts.set(name, {
+            url,
+            digest: `sha256:${entry.digest.toLowerCase()}`,
+            upstream: upstreamOf(entry),
+            name: entry.name,
+            version: entry.version,
+          });
+        }
+        return { ...entry, urls: [chartPath(name)] };
+      });
+      versions += served.length;
+      await write(`${first ? '' : ','}${JSON.stringify(chart)}:`);
+      const start = bytes;
+      await write(JSON.stringify(served));
+      spans.set(chart, [start, bytes]);
+      first = false;
+    }
+    await write('}}');
+    await flush();
+  } finally {
+    await handle.close();
   }
-  const body = Buffer.from(JSON.stringify({ ...index, entries }));
-  const [gzipped, brotli] = await Promise.all([
-    gzipAsync(body, { level: 6 }),
-    brotliAsync(body, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 5,
-        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-      },
-    }),
-  ]);
-  const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 40)}"`;
-  return { gzip: gzipped, brotli, bytes: body.length, etag, versions, charts };
-}
-
-/** The uncompressed JSON of a served index, inflated while it is read. */
-export function identityStream(index: ServedIndex): Readable {
-  const inflate = createGunzip();
-  inflate.end(index.gzip);
-  return inflate;
+  return { file, digest: `sha256:${hash.digest('hex')}`, bytes, versions, charts, spans, head };
 }

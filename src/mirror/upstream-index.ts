@@ -4,8 +4,9 @@ import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Store } from '../store/store.ts';
 import type { IndexValidators } from '../upstream/classic-repo-client.ts';
-import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
+import type { IndexBuildJob, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
+import type { BuildServedIndex, ServedBuild, ServedBuildJob } from './served-build.ts';
 import type { ChartSource } from './served-index.ts';
 import {
   readStoredIndexMeta,
@@ -16,13 +17,11 @@ import {
 } from './stored-index.ts';
 import type { UpstreamRef } from './upstream-calls.ts';
 
-export type BuildIndex = (job: IndexBuildJob) => Promise<IndexBuildResult>;
-
 export interface FetchOutcome {
   /** A new index was accepted from the upstream and stored. */
   changed: boolean;
   /** Its build, when this fetch made one. */
-  built?: IndexBuildResult;
+  built?: ServedBuild;
 }
 
 /**
@@ -36,6 +35,8 @@ export interface UpstreamIndex {
   readonly config: UpstreamConfig;
   /** Versions in its last good index; undefined until one is known. */
   readonly versions: number | undefined;
+  /** When its stored index was fetched; tells which stored index a served form came from. */
+  readonly fetchedAt: number | undefined;
   /** Reads what the store knows of this upstream (validators, versions). */
   load(): Promise<void>;
   /** Conditional GET; a changed index is parsed, guarded, built and stored. */
@@ -60,7 +61,7 @@ export interface UpstreamIndexOptions {
   client: MirrorUpstream;
   store: Store;
   bus: EventBus;
-  buildIndex: BuildIndex;
+  buildIndex: BuildServedIndex;
   now: () => number;
 }
 
@@ -70,6 +71,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
   const ref: UpstreamRef = { key: client.key, position };
   let validators: IndexValidators | undefined;
   let versions: number | undefined;
+  let fetchedAt: number | undefined;
   let charts: ReadonlyMap<string, ChartSource> | undefined;
   const source = (file: string): IndexSource => ({
     file,
@@ -78,10 +80,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     position,
   });
 
-  async function build(
-    job: Omit<IndexBuildJob, 'sources'>,
-    file: string,
-  ): Promise<IndexBuildResult> {
+  async function build(job: Omit<ServedBuildJob, 'sources'>, file: string): Promise<ServedBuild> {
     try {
       return await buildIndex({ ...job, sources: [source(file)] });
     } catch (error) {
@@ -116,6 +115,9 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     get versions() {
       return versions;
     },
+    get fetchedAt() {
+      return fetchedAt;
+    },
 
     async load() {
       const document = await store.openDocument(docKey);
@@ -123,6 +125,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
       const meta = await readStoredIndexMeta(document);
       validators = meta.validators;
       versions = meta.versions;
+      fetchedAt = meta.fetchedAt;
     },
 
     async fetch({ lastGoodVersions, maxShrink, keep }, signal) {
@@ -148,6 +151,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
         await store.putDocument(docKey, storedIndexDocument(meta, spooled));
         validators = result.validators;
         versions = built.served.versions;
+        fetchedAt = meta.fetchedAt;
         charts = built.served.charts;
         return { changed: true, built };
       } finally {

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
-import { identityStream } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
-import { matchesEtag, negotiateEncoding } from '../conditional.ts';
 import { clientGone, immutableCacheControl as immutable, sendBlob } from '../send-blob.ts';
+import { sendIndexBody } from '../send-index.ts';
 
 export interface HelmRoutesOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
@@ -31,27 +30,13 @@ export function registerHelmRoutes(
     handler: async (request, reply) => {
       const view = await mirrorOf(request.params.repo).index(clientGone(reply));
       const { index } = view;
-      const encoding = negotiateEncoding(request.headers['accept-encoding']);
-      const etag = encoding === 'identity' ? index.etag : `${index.etag.slice(0, -1)}-${encoding}"`;
-      reply
-        .header('content-type', 'text/yaml; charset=utf-8')
-        .header('cache-control', 'no-cache')
-        .header('vary', 'accept-encoding')
-        .header('etag', etag)
-        .header('ballast-index-age', Math.max(0, Math.round((Date.now() - view.checkedAt) / 1000)));
+      reply.header(
+        'ballast-index-age',
+        Math.max(0, Math.round((Date.now() - view.checkedAt) / 1000)),
+      );
       if (view.staleBecause) reply.header('ballast-stale', view.staleBecause);
-      if (
-        matchesEtag(request.headers['if-none-match'], index.etag) ||
-        matchesEtag(request.headers['if-none-match'], etag)
-      ) {
-        return reply.code(304).send();
-      }
-      const compressed =
-        encoding === 'br' ? index.brotli : encoding === 'gzip' ? index.gzip : undefined;
-      if (compressed) reply.header('content-encoding', encoding);
-      reply.header('content-length', compressed?.length ?? index.bytes);
-      if (request.method === 'HEAD') return reply.send();
-      return reply.send(compressed ?? identityStream(index));
+      const body = { etag: index.etag, identity: index.identity, ...index.compressed };
+      return sendIndexBody(request, reply, body, store);
     },
   });
 

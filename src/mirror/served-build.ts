@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { SkippedEntry } from '../helm/index-parse.ts';
+import type { Store } from '../store/store.ts';
+import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
+import {
+  type BuiltServedIndex,
+  etagOf,
+  type ServedIndex,
+  type StoredBody,
+} from './served-index.ts';
+
+export type RunIndexBuild = (job: IndexBuildJob) => Promise<IndexBuildResult>;
+export type ServedBuildJob = Omit<IndexBuildJob, 'servedFile'>;
+
+export interface ServedBuild {
+  served: ServedIndex;
+  skipped: SkippedEntry[];
+  kept: number;
+}
+
+/** Builds the served index (in a child process) and stores its body as a blob. */
+export type BuildServedIndex = (job: ServedBuildJob) => Promise<ServedBuild>;
+
+/**
+ * Bodies are documents under `prefix`, named by their digest: a reader that holds one index
+ * never gets the bytes of the next, and old ones are removed by `pruneServedBodies`.
+ */
+export function createServedIndexBuilder(
+  store: Store,
+  run: RunIndexBuild,
+  prefix: string,
+): BuildServedIndex {
+  return async (job) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ballast-served-'));
+    try {
+      const result = await run({ ...job, servedFile: path.join(dir, 'index.json') });
+      const built = result.served;
+      const identity = {
+        key: `${prefix}/${built.digest.slice('sha256:'.length)}.json`,
+        digest: built.digest,
+        size: built.bytes,
+      };
+      await store.putDocument(identity.key, createReadStream(built.file));
+      return { served: servedIndexOf(built, identity), skipped: result.skipped, kept: result.kept };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+function servedIndexOf(built: BuiltServedIndex, identity: StoredBody): ServedIndex {
+  return {
+    identity,
+    bytes: built.bytes,
+    etag: etagOf(built.digest),
+    versions: built.versions,
+    charts: built.charts,
+    spans: built.spans,
+    head: built.head,
+  };
+}
+
+/**
+ * Removes the stored bodies under `prefix` that none of `keep` uses: builds that were never
+ * served, and indexes served two swaps ago. A body's compressed forms share its key's start.
+ */
+export async function pruneServedBodies(
+  store: Store,
+  prefix: string,
+  keep: readonly (ServedIndex | undefined)[],
+): Promise<void> {
+  const used = keep.flatMap((index) => (index ? [index.identity.key] : []));
+  for (const key of await store.listDocuments(`${prefix}/`)) {
+    if (!used.some((identity) => key.startsWith(identity))) await store.deleteDocument(key);
+  }
+}

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import type { Digest, Store } from '../store/store.ts';
+import type {
+  ChartSource,
+  CompressedForms,
+  EntrySpan,
+  ServedIndex,
+  StoredBody,
+} from './served-index.ts';
+import { etagOf } from './served-index.ts';
+
+/** Which stored upstream document (by its fetch time) a served form was built from. */
+export interface FormSource {
+  url: string;
+  fetchedAt: number;
+}
+
+/** The served index as kept across restarts, with what it was built from. */
+export interface ServedForm {
+  /** Upstream URLs it was built from, in the configured order. */
+  from: string[];
+  /** When an upstream last confirmed it. */
+  checkedAt: number;
+  sources: FormSource[];
+  index: ServedIndex;
+}
+
+type ChartRow = [
+  file: string,
+  url: string,
+  digest: Digest,
+  upstream: number,
+  name: string,
+  version: string,
+];
+
+interface FormDocument {
+  format: 1;
+  from: string[];
+  checkedAt: number;
+  sources: FormSource[];
+  identity: StoredBody;
+  versions: number;
+  head: ServedIndex['head'];
+  gzip?: StoredBody;
+  brotli?: StoredBody;
+  spans: [chart: string, start: number, end: number][];
+  charts: ChartRow[];
+}
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * One document, one atomic write: a header line with the sha256 of the rest, then the form
+ * as JSON (the chart table as rows, so a start reads it with one JSON.parse and no YAML).
+ * The bodies are documents of their own, each with its digest here.
+ */
+export async function saveServedForm(store: Store, key: string, form: ServedForm): Promise<void> {
+  const { index } = form;
+  const document: FormDocument = {
+    format: 1,
+    from: form.from,
+    checkedAt: form.checkedAt,
+    sources: form.sources,
+    identity: index.identity,
+    versions: index.versions,
+    head: index.head,
+    ...(index.compressed ? index.compressed.stored : {}),
+    spans: [...index.spans].map(([chart, [start, end]]) => [chart, start, end]),
+    charts: [...index.charts].map(([file, c]) => [
+      file,
+      c.url,
+      c.digest,
+      c.upstream,
+      c.name,
+      c.version,
+    ]),
+  };
+  const body = JSON.stringify(document);
+  await store.putDocument(key, `${JSON.stringify({ sha256: sha256(body) })}\n${body}`);
+}
+
+export type LoadedForm = { form: ServedForm } | { absent: true } | { corrupt: string };
+
+/**
+ * Reads a served form back and checks it: the document against its own checksum, every body
+ * against its digest. Anything that fails is reported as corrupt, never served.
+ */
+export async function loadServedForm(store: Store, key: string): Promise<LoadedForm> {
+  const raw = await store.getDocument(key);
+  if (!raw) return { absent: true };
+  const newline = raw.indexOf(0x0a);
+  let document: FormDocument;
+  try {
+    const header = JSON.parse(raw.subarray(0, newline).toString()) as { sha256?: string };
+    const body = raw.subarray(newline + 1);
+    if (newline < 0 || header.sha256 !== sha256(body))
+      return { corrupt: 'the document does not match its checksum' };
+    document = JSON.parse(body.toString()) as FormDocument;
+    if (document.format !== 1) return { corrupt: `format ${String(document.format)}` };
+  } catch (error) {
+    return { corrupt: `unreadable: ${(error as Error).message}` };
+  }
+  const [identityOk, gzip, brotli] = await Promise.all([
+    bodyMatches(store, document.identity),
+    document.gzip && readVerified(store, document.gzip),
+    document.brotli && readVerified(store, document.brotli),
+  ]);
+  if (!identityOk) return { corrupt: `body ${document.identity.digest} is missing or altered` };
+  const index: ServedIndex = {
+    identity: document.identity,
+    bytes: document.identity.size,
+    etag: etagOf(document.identity.digest),
+    versions: document.versions,
+    head: document.head,
+    spans: new Map(document.spans.map(([chart, start, end]) => [chart, [start, end] as EntrySpan])),
+    charts: new Map(
+      document.charts.map(([file, url, digest, upstream, name, version]) => [
+        file,
+        { url, digest, upstream, name, version } satisfies ChartSource,
+      ]),
+    ),
+  };
+  // A compressed form that fails is only made again; the identity body is what matters.
+  if (gzip && brotli && document.gzip && document.brotli) {
+    index.compressed = { gzip, brotli, stored: { gzip: document.gzip, brotli: document.brotli } };
+  }
+  const { from, checkedAt, sources } = document;
+  return { form: { from, checkedAt, sources, index } };
+}
+
+async function bodyMatches(store: Store, body: StoredBody): Promise<boolean> {
+  try {
+    const stream = await store.openDocument(body.key);
+    if (!stream) return false;
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return size === body.size && `sha256:${hash.digest('hex')}` === body.digest;
+  } catch {
+    return false;
+  }
+}
+
+async function readVerified(store: Store, body: StoredBody): Promise<Buffer | undefined> {
+  const bytes = await store.getDocument(body.key).catch(() => undefined);
+  return bytes && `sha256:${sha256(bytes)}` === body.digest ? bytes : undefined;
+}
+
+/**
+ * The gzip and brotli forms, compressed from the stored identity body as streams (zlib works
+ * off the main thread) and stored next to it. A large index is served as identity meanwhile.
+ */
+export async function compressServedIndex(
+  store: Store,
+  index: ServedIndex,
+): Promise<CompressedForms> {
+  const compress = async (stream: NodeJS.ReadWriteStream, suffix: string) => {
+    const chunks: Buffer[] = [];
+    const identity = await store.openDocument(index.identity.key);
+    if (!identity) throw new Error(`the served index ${index.identity.key} is gone`);
+    await pipeline(identity, stream, async (compressed) => {
+      for await (const chunk of compressed) chunks.push(chunk as Buffer);
+    });
+    const bytes = Buffer.concat(chunks);
+    const stored: StoredBody = {
+      key: `${index.identity.key}${suffix}`,
+      digest: `sha256:${sha256(bytes)}`,
+      size: bytes.length,
+    };
+    await store.putDocument(stored.key, bytes);
+    return { bytes, stored };
+  };
+  const [gzip, brotli] = await Promise.all([
+    compress(createGzip({ level: 6 }), '.gz'),
+    compress(
+      createBrotliCompress({
+        params: {
+          [constants.BROTLI_PARAM_QUALITY]: 5,
+          [constants.BROTLI_PARAM_SIZE_HINT]: index.bytes,
+        },
+      }),
+      '.br',
+    ),
+  ]);
+  return {
+    gzip: gzip.bytes,
+    brotli: brotli.bytes,
+    stored: { gzip: gzip.stored, brotli: brotli.stored },
+  };
+}
