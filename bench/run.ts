@@ -15,7 +15,7 @@ import {
   parseBenchOptions,
 } from './bench-options.ts';
 import { type BenchReport, type ClassicMemory, formatReport, ratiosOf } from './bench-report.ts';
-import { type BenchServers, startBenchServers } from './bench-setup.ts';
+import { type BenchServers, helmIndexHeaders, startBenchServers } from './bench-setup.ts';
 import { formatProfileSummary, summariseProfileFile } from './cpu-profile-summary.ts';
 import { type LoadShape, runCase, type Target } from './measure.ts';
 import { type OciBenchServers, startOciBenchServers } from './oci-bench-setup.ts';
@@ -26,7 +26,13 @@ import { machineBusyCpuSeconds, processFamily, resetPeakMemory } from './proc-st
  * Ballast's requests per second over its baseline's, per case: the targets for the
  * classic cases; for OCI, at least as fast as the registry Ballast mirrors.
  */
-const targets = { index: 1.0, chart: 0.8, 'oci-manifest': 1.0, 'oci-blob': 1.0 };
+const targets = {
+  'index-helm': 1.0,
+  index: 1.0,
+  chart: 0.8,
+  'oci-manifest': 1.0,
+  'oci-blob': 1.0,
+};
 /** "A repo with a 10,000-version index stays under 150 MB RSS while serving." */
 const memoryLimitBytes = 150e6;
 
@@ -127,7 +133,7 @@ async function measureClassic(
   const afterStart = await memory();
   report.backgroundCpuCores = Math.max(report.backgroundCpuCores, await busyCores(1000));
   report.ballastCommand = `node ${relative(projectRoot, ballast.entry)}`;
-  // What Helm's Go HTTP client sends by itself.
+  // What a client that asks for gzip sends.
   const shape: LoadShape = { ...loadShape(options), headers: { 'Accept-Encoding': 'gzip' } };
   const ballastTarget = (url: string): Target => ({
     server: 'ballast',
@@ -141,10 +147,25 @@ async function measureClassic(
   });
   const { rounds } = options;
   let servingIndex: ClassicMemory['servingIndex'];
+  // From the first index case VmHWM is the peak while serving, not the start-up parse.
+  let peakSinceStart: boolean | undefined;
   for (const id of options.cases) {
-    if (id === 'index') {
-      // From here VmHWM is the peak while serving, not the start-up parse of the index.
-      const peakSinceStart = !resetPeakMemory(ballast.pid);
+    if (id === 'index-helm') {
+      peakSinceStart ??= !resetPeakMemory(ballast.pid);
+      const title = `index.yaml as Helm asks (identity), ${repo.versions.toLocaleString('en-US')} versions`;
+      const result = await runCase(
+        { id, title, rounds },
+        { ...shape, headers: helmIndexHeaders },
+        [
+          ballastTarget(urls.ballastIndex),
+          nginxTarget('nginx', `${nginxOnTheFly.url}${urls.servedIndex}`, nginxOnTheFly.pid),
+        ],
+        progress,
+      );
+      report.cases.push(result);
+      servingIndex = { ...(await memory()), peakSinceStart };
+    } else if (id === 'index') {
+      peakSinceStart ??= !resetPeakMemory(ballast.pid);
       const title = `index.yaml, ${repo.versions.toLocaleString('en-US')} versions`;
       const result = await runCase(
         { id, title, rounds },

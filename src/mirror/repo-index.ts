@@ -14,7 +14,7 @@ import {
   type ServedBuildJob,
 } from './served-build.ts';
 import { compressServedIndex, saveServedForm } from './served-form.ts';
-import type { ServedIndex } from './served-index.ts';
+import { type ServedIndex, smallIndexBytes } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
 import { firstSuccess, type Resilience } from './upstream-calls.ts';
 import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
@@ -60,9 +60,6 @@ export interface RepoIndex {
   refresh(signal?: AbortSignal): Promise<void>;
   status(): IndexStatus;
 }
-
-/** Indexes up to this size (about 10,000 versions) are compressed before they are served. */
-const compressFirstBytes = 8 * 1024 * 1024;
 
 /**
  * The index lifecycle of one repository: the index from the first healthy upstream (or the
@@ -121,7 +118,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   async function swap(index: ServedIndex, from: number[], kept: number) {
     // A small index is compressed before it is served (milliseconds); a large one is served
     // as identity at once and compressed in the background.
-    if (!index.compressed && index.bytes <= compressFirstBytes) {
+    if (!index.compressed && index.bytes <= smallIndexBytes) {
       index.compressed = await compressServedIndex(store, index);
     }
     if (current?.index !== index) previous = current?.index;

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SkippedEntry } from '../helm/index-parse.ts';
@@ -10,6 +10,7 @@ import {
   etagOf,
   type ServedIndex,
   type StoredBody,
+  smallIndexBytes,
 } from './served-index.ts';
 
 export type RunIndexBuild = (job: IndexBuildJob) => Promise<IndexBuildResult>;
@@ -44,7 +45,9 @@ export function createServedIndexBuilder(
         size: built.bytes,
       };
       await store.putDocument(identity.key, createReadStream(built.file));
-      return { served: servedIndexOf(built, identity), skipped: result.skipped, kept: result.kept };
+      const served = servedIndexOf(built, identity);
+      if (built.bytes <= smallIndexBytes) served.body = await readFile(built.file);
+      return { served, skipped: result.skipped, kept: result.kept };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
-import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { Digest, Store } from '../store/store.ts';
+import { runIndexCompression } from './run-index-build.ts';
 import type {
   ChartSource,
   CompressedForms,
@@ -9,7 +10,8 @@ import type {
   ServedIndex,
   StoredBody,
 } from './served-index.ts';
-import { etagOf } from './served-index.ts';
+import { etagOf, smallIndexBytes } from './served-index.ts';
+import { spoolIndex } from './stored-index.ts';
 
 /** Which stored upstream document (by its fetch time) a served form was built from. */
 export interface FormSource {
@@ -103,16 +105,18 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
   } catch (error) {
     return { corrupt: `unreadable: ${(error as Error).message}` };
   }
-  const [identityOk, gzip, brotli] = await Promise.all([
-    bodyMatches(store, document.identity),
+  const small = document.identity.size <= smallIndexBytes;
+  const [identity, gzip, brotli] = await Promise.all([
+    small ? readVerified(store, document.identity) : bodyMatches(store, document.identity),
     document.gzip && readVerified(store, document.gzip),
     document.brotli && readVerified(store, document.brotli),
   ]);
-  if (!identityOk) return { corrupt: `body ${document.identity.digest} is missing or altered` };
+  if (!identity) return { corrupt: `body ${document.identity.digest} is missing or altered` };
   const index: ServedIndex = {
     identity: document.identity,
     bytes: document.identity.size,
     etag: etagOf(document.identity.digest),
+    ...(Buffer.isBuffer(identity) ? { body: identity } : {}),
     versions: document.versions,
     head: document.head,
     spans: new Map(document.spans.map(([chart, start, end]) => [chart, [start, end] as EntrySpan])),
@@ -153,44 +157,38 @@ async function readVerified(store: Store, body: StoredBody): Promise<Buffer | un
 }
 
 /**
- * The gzip and brotli forms, compressed from the stored identity body as streams (zlib works
- * off the main thread) and stored next to it. A large index is served as identity meanwhile.
+ * The gzip and brotli forms of the identity body, made in a child process from a copy of it
+ * and stored next to it. A large index is served as identity meanwhile.
  */
 export async function compressServedIndex(
   store: Store,
   index: ServedIndex,
 ): Promise<CompressedForms> {
-  const compress = async (stream: NodeJS.ReadWriteStream, suffix: string) => {
-    const chunks: Buffer[] = [];
-    const identity = await store.openDocument(index.identity.key);
-    if (!identity) throw new Error(`the served index ${index.identity.key} is gone`);
-    await pipeline(identity, stream, async (compressed) => {
-      for await (const chunk of compressed) chunks.push(chunk as Buffer);
-    });
-    const bytes = Buffer.concat(chunks);
-    const stored: StoredBody = {
-      key: `${index.identity.key}${suffix}`,
-      digest: `sha256:${sha256(bytes)}`,
-      size: bytes.length,
+  const identity = index.body
+    ? Readable.from([index.body])
+    : await store.openDocument(index.identity.key);
+  if (!identity) throw new Error(`the served index ${index.identity.key} is gone`);
+  const spooled = await spoolIndex(identity);
+  try {
+    const files = await runIndexCompression(spooled.file);
+    const keep = async (file: string, suffix: string) => {
+      const bytes = await readFile(file);
+      const stored: StoredBody = {
+        key: `${index.identity.key}${suffix}`,
+        digest: `sha256:${sha256(bytes)}`,
+        size: bytes.length,
+      };
+      await store.putDocument(stored.key, bytes);
+      return { bytes, stored };
     };
-    await store.putDocument(stored.key, bytes);
-    return { bytes, stored };
-  };
-  const [gzip, brotli] = await Promise.all([
-    compress(createGzip({ level: 6 }), '.gz'),
-    compress(
-      createBrotliCompress({
-        params: {
-          [constants.BROTLI_PARAM_QUALITY]: 5,
-          [constants.BROTLI_PARAM_SIZE_HINT]: index.bytes,
-        },
-      }),
-      '.br',
-    ),
-  ]);
-  return {
-    gzip: gzip.bytes,
-    brotli: brotli.bytes,
-    stored: { gzip: gzip.stored, brotli: brotli.stored },
-  };
+    const gzip = await keep(files.gzip, '.gz');
+    const brotli = await keep(files.brotli, '.br');
+    return {
+      gzip: gzip.bytes,
+      brotli: brotli.bytes,
+      stored: { gzip: gzip.stored, brotli: brotli.stored },
+    };
+  } finally {
+    await spooled.dispose();
+  }
 }

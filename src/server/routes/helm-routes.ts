@@ -35,7 +35,13 @@ export function registerHelmRoutes(
         Math.max(0, Math.round((Date.now() - view.checkedAt) / 1000)),
       );
       if (view.staleBecause) reply.header('ballast-stale', view.staleBecause);
-      const body = { etag: index.etag, identity: index.identity, ...index.compressed };
+      const body = {
+        etag: index.etag,
+        identity: index.body ?? index.identity,
+        ...(index.compressed
+          ? { gzip: index.compressed.gzip, brotli: index.compressed.brotli }
+          : {}),
+      };
       return sendIndexBody(request, reply, body, store);
     },
   });
