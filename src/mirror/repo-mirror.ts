@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Store } from '../store/store.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
+import { checkView, type ViewSpec } from './index-view.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { upstreamManifestKey } from './oci-manifests.ts';
 import { createRepoIndex, type IndexStatus, type IndexView } from './repo-index.ts';
@@ -30,6 +31,8 @@ export interface RepoMirrorOptions {
 
 export interface RepoMirror {
   readonly name: string;
+  /** Named views of its index (`repos[].views`), checked. */
+  readonly views: ReadonlyMap<string, ViewSpec>;
   /** Loads the last good index from the store, so a restart serves without the upstreams. */
   load(): Promise<void>;
   index(signal?: AbortSignal): Promise<IndexView>;
@@ -123,6 +126,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
   return {
     name: repo.name,
+    views: new Map(repo.views.map(({ name, ...view }) => [name, checkView(view)])),
 
     load: lifecycle.load,
     index,

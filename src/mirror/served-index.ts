@@ -77,6 +77,12 @@ export function etagOf(digest: Digest): string {
   return `"${digest.slice('sha256:'.length, 'sha256:'.length + 40)}"`;
 }
 
+/** The served JSON up to the first entry: the top-level fields, then `"entries":{`. */
+export function entriesOpening(head: ServedContents['head']): string {
+  const fields = JSON.stringify(head);
+  return `${fields.length > 2 ? `${fields.slice(0, -1)},` : '{'}"entries":{`;
+}
+
 /**
  * Writes the served JSON of `index` to `file`, one chart at a time, noting where each chart's
  * version list lies. `index` must carry absolute upstream chart URLs and a digest on every
@@ -109,8 +115,7 @@ export async function writeServedIndex(
     pendingBytes = 0;
   };
   try {
-    const opening = JSON.stringify(head);
-    await write(`${opening.length > 2 ? `${opening.slice(0, -1)},` : '{'}"entries":{`);
+    await write(entriesOpening(head));
     let first = true;
     for (const [chart, list] of Object.entries(entries)) {
       const served = list.map((entry) => {
