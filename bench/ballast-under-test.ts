@@ -37,6 +37,8 @@ export interface BallastUnderTestOptions {
   dir: string;
   /** Write a V8 CPU profile (`--cpu-prof`) into this dir when Ballast exits. */
   cpuProfileDir?: string;
+  /** Ready when this path answers 200 (polled every 50 ms); `/-/readyz` by default. */
+  readiness?: { path: string; headers?: Record<string, string>; timeoutMs?: number };
 }
 
 /**
@@ -80,8 +82,12 @@ export async function startBallastUnderTest(
       [...nodeArgs, entry, 'serve', '--config', configFile],
       {
         name: 'ballast',
-        ready: httpProbe(`${url}/-/readyz`, (res) => res.statusCode === 200),
-        readyTimeoutMs: 30_000,
+        ready: httpProbe(
+          `${url}${options.readiness?.path ?? '/-/readyz'}`,
+          (res) => res.statusCode === 200,
+          options.readiness?.headers,
+        ),
+        readyTimeoutMs: options.readiness?.timeoutMs ?? 30_000,
         // Time to write the CPU profile on the way out.
         graceMs: 15_000,
       },

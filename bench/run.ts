@@ -16,6 +16,7 @@ import {
 } from './bench-options.ts';
 import { type BenchReport, type ClassicMemory, formatReport, ratiosOf } from './bench-report.ts';
 import { type BenchServers, helmIndexHeaders, startBenchServers } from './bench-setup.ts';
+import { formatBigIndex, runBigIndexCase } from './big-index-case.ts';
 import { formatProfileSummary, summariseProfileFile } from './cpu-profile-summary.ts';
 import { type LoadShape, runCase, type Target } from './measure.ts';
 import { type OciBenchServers, startOciBenchServers } from './oci-bench-setup.ts';
@@ -33,6 +34,8 @@ const targets = {
   'oci-manifest': 1.0,
   'oci-blob': 1.0,
 };
+/** The big-index case: the size at which public indexes hurt (49 MB of YAML). */
+const bigIndexVersions = 100_000;
 /** "A repo with a 10,000-version index stays under 150 MB RSS while serving." */
 const memoryLimitBytes = 150e6;
 
@@ -45,7 +48,8 @@ async function main(): Promise<void> {
   if (Number(process.versions.node.split('.')[0]) < 24) {
     throw new Error(`node ${process.version}: run the bench with npm run bench (Node 24)`);
   }
-  const classicCases = options.cases.filter((id) => id !== 'oci');
+  const classicCases = options.cases.filter((id) => id !== 'oci' && id !== 'big-index');
+  const bigIndex = options.cases.includes('big-index');
   const oci = options.cases.includes('oci');
   // Before any work, so a missing Debian peer fails at once with the package to install.
   const machine: BenchReport['machine'] = {
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     node: process.version,
     wrk: versionLine(peerBinary('wrk'), ['--version']).replace(/ Copyright.*$/, ''),
   };
-  if (classicCases.length > 0) {
+  if (classicCases.length > 0 || bigIndex) {
     machine.nginx = versionLine(peerBinary('nginx'), ['-v']).replace(/^nginx version: /, '');
   }
   if (oci) {
@@ -104,6 +108,13 @@ async function main(): Promise<void> {
     } finally {
       await servers.close();
     }
+  }
+  if (bigIndex) {
+    report.bigIndex = await runBigIndexCase(
+      { versions: bigIndexVersions, rounds: options.rounds },
+      progress,
+    );
+    profileText.push(`\n\n${formatBigIndex(report.bigIndex)}`);
   }
   report.ratios = ratiosOf(report.cases, targets);
   console.log(`\n${formatReport(report)}${profileText.join('')}`);
