@@ -8,7 +8,7 @@ import { isBallastError } from '../errors/ballast-error.ts';
 import type { HelmIndex } from '../helm/index-parse.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import { checkView, renderView, viewFromQuery, viewKey } from './index-view.ts';
-import { etagOf, type ServedIndex, writeServedIndex } from './served-index.ts';
+import { etagOf, readServedTable, type ServedIndex, writeServedIndex } from './served-index.ts';
 
 const entry = (name: string, version: string) => ({
   name,
@@ -35,9 +35,13 @@ async function served(inMemory: boolean) {
   const identity = { key: 'repos/t/served-bodies/x.json', digest: built.digest, size: built.bytes };
   await store.putDocument(identity.key, createReadStream(built.file));
   const body = await readFile(built.file);
+  const tableJson = await readFile(built.tableFile);
+  const table = { key: `${identity.key}.table`, digest: built.digest, size: tableJson.length };
   const servedIndex: ServedIndex = {
-    ...built,
+    ...readServedTable(tableJson),
+    bytes: built.bytes,
     identity,
+    table,
     etag: etagOf(built.digest),
     ...(inMemory ? { body } : {}),
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,8 +7,8 @@ import type { SkippedEntry } from '../helm/index-parse.ts';
 import type { Store } from '../store/store.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import {
-  type BuiltServedIndex,
   etagOf,
+  readServedTable,
   type ServedIndex,
   type StoredBody,
   smallIndexBytes,
@@ -39,30 +40,31 @@ export function createServedIndexBuilder(
     try {
       const result = await run({ ...job, servedFile: path.join(dir, 'index.json') });
       const built = result.served;
-      const identity = {
+      const identity: StoredBody = {
         key: `${prefix}/${built.digest.slice('sha256:'.length)}.json`,
         digest: built.digest,
         size: built.bytes,
       };
       await store.putDocument(identity.key, createReadStream(built.file));
-      const served = servedIndexOf(built, identity);
-      if (built.bytes <= smallIndexBytes) served.body = await readFile(built.file);
+      const tableJson = await readFile(built.tableFile);
+      const table: StoredBody = {
+        key: `${identity.key}.table`,
+        digest: `sha256:${createHash('sha256').update(tableJson).digest('hex')}`,
+        size: tableJson.length,
+      };
+      await store.putDocument(table.key, tableJson);
+      const served: ServedIndex = {
+        ...readServedTable(tableJson),
+        bytes: built.bytes,
+        identity,
+        table,
+        etag: etagOf(built.digest),
+        ...(built.bytes <= smallIndexBytes ? { body: await readFile(built.file) } : {}),
+      };
       return { served, skipped: result.skipped, kept: result.kept };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  };
-}
-
-function servedIndexOf(built: BuiltServedIndex, identity: StoredBody): ServedIndex {
-  return {
-    identity,
-    bytes: built.bytes,
-    etag: etagOf(built.digest),
-    versions: built.versions,
-    charts: built.charts,
-    spans: built.spans,
-    head: built.head,
   };
 }
 

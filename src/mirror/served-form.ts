@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Digest, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { runIndexCompression } from './run-index-build.ts';
-import type {
-  ChartSource,
-  CompressedForms,
-  EntrySpan,
-  ServedIndex,
-  StoredBody,
+import {
+  type CompressedForms,
+  etagOf,
+  readServedTable,
+  type ServedIndex,
+  type StoredBody,
+  smallIndexBytes,
 } from './served-index.ts';
-import { etagOf, smallIndexBytes } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
 
 /** Which stored upstream document (by its fetch time) a served form was built from. */
@@ -29,56 +29,34 @@ export interface ServedForm {
   index: ServedIndex;
 }
 
-type ChartRow = [
-  file: string,
-  url: string,
-  digest: Digest,
-  upstream: number,
-  name: string,
-  version: string,
-];
-
 interface FormDocument {
-  format: 1;
+  format: 2;
   from: string[];
   checkedAt: number;
   sources: FormSource[];
   identity: StoredBody;
-  versions: number;
-  head: ServedIndex['head'];
+  table: StoredBody;
   gzip?: StoredBody;
   brotli?: StoredBody;
-  spans: [chart: string, start: number, end: number][];
-  charts: ChartRow[];
 }
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * One document, one atomic write: a header line with the sha256 of the rest, then the form
- * as JSON (the chart table as rows, so a start reads it with one JSON.parse and no YAML).
- * The bodies are documents of their own, each with its digest here.
+ * One small document, one atomic write: a header line with the sha256 of the rest, then
+ * where the served index came from and the digests of its body, its table and its
+ * compressed forms, each a document of its own.
  */
 export async function saveServedForm(store: Store, key: string, form: ServedForm): Promise<void> {
   const { index } = form;
   const document: FormDocument = {
-    format: 1,
+    format: 2,
     from: form.from,
     checkedAt: form.checkedAt,
     sources: form.sources,
     identity: index.identity,
-    versions: index.versions,
-    head: index.head,
+    table: index.table,
     ...(index.compressed ? index.compressed.stored : {}),
-    spans: [...index.spans].map(([chart, [start, end]]) => [chart, start, end]),
-    charts: [...index.charts].map(([file, c]) => [
-      file,
-      c.url,
-      c.digest,
-      c.upstream,
-      c.name,
-      c.version,
-    ]),
   };
   const body = JSON.stringify(document);
   await store.putDocument(key, `${JSON.stringify({ sha256: sha256(body) })}\n${body}`);
@@ -101,31 +79,26 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
     if (newline < 0 || header.sha256 !== sha256(body))
       return { corrupt: 'the document does not match its checksum' };
     document = JSON.parse(body.toString()) as FormDocument;
-    if (document.format !== 1) return { corrupt: `format ${String(document.format)}` };
+    if (document.format !== 2) return { corrupt: `format ${String(document.format)}` };
   } catch (error) {
     return { corrupt: `unreadable: ${(error as Error).message}` };
   }
   const small = document.identity.size <= smallIndexBytes;
-  const [identity, gzip, brotli] = await Promise.all([
+  const [identity, table, gzip, brotli] = await Promise.all([
     small ? readVerified(store, document.identity) : bodyMatches(store, document.identity),
+    readVerified(store, document.table),
     document.gzip && readVerified(store, document.gzip),
     document.brotli && readVerified(store, document.brotli),
   ]);
   if (!identity) return { corrupt: `body ${document.identity.digest} is missing or altered` };
+  if (!table) return { corrupt: `table ${document.table.digest} is missing or altered` };
   const index: ServedIndex = {
+    ...readServedTable(table),
     identity: document.identity,
+    table: document.table,
     bytes: document.identity.size,
     etag: etagOf(document.identity.digest),
     ...(Buffer.isBuffer(identity) ? { body: identity } : {}),
-    versions: document.versions,
-    head: document.head,
-    spans: new Map(document.spans.map(([chart, start, end]) => [chart, [start, end] as EntrySpan])),
-    charts: new Map(
-      document.charts.map(([file, url, digest, upstream, name, version]) => [
-        file,
-        { url, digest, upstream, name, version } satisfies ChartSource,
-      ]),
-    ),
   };
   // A compressed form that fails is only made again; the identity body is what matters.
   if (gzip && brotli && document.gzip && document.brotli) {

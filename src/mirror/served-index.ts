@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { chartFileName, chartPath } from '../helm/chart-url.ts';
 import type { ChartVersion, HelmIndex } from '../helm/index-parse.ts';
 import type { Digest } from '../store/store.ts';
@@ -29,11 +29,52 @@ interface ServedContents {
   head: Omit<HelmIndex, 'entries'>;
 }
 
-/** The served index as a build writes it: the JSON body in a temporary file. */
-export interface BuiltServedIndex extends ServedContents {
-  /** The caller stores it and removes it. */
+type ChartRow = [
+  file: string,
+  url: string,
+  digest: Digest,
+  upstream: number,
+  name: string,
+  version: string,
+];
+
+/**
+ * Everything a start needs besides the body, as one JSON document: a build writes it where
+ * it parsed the index, and a start or the server reads it with one JSON.parse (no YAML, and
+ * no large message between processes).
+ */
+interface ServedTable {
+  versions: number;
+  head: ServedContents['head'];
+  spans: [chart: string, start: number, end: number][];
+  charts: ChartRow[];
+}
+
+/** The served index as a build writes it: the body and its table in temporary files. */
+export interface BuiltServedIndex {
+  /** The JSON body; the caller stores it and removes it. */
   file: string;
   digest: Digest;
+  bytes: number;
+  /** The table (`readServedTable`), next to it. */
+  tableFile: string;
+  versions: number;
+}
+
+/** The chart table, chart spans and top-level fields from a table document. */
+export function readServedTable(json: Buffer): Omit<ServedContents, 'bytes'> {
+  const table = JSON.parse(json.toString()) as ServedTable;
+  return {
+    versions: table.versions,
+    head: table.head,
+    spans: new Map(table.spans.map(([chart, start, end]) => [chart, [start, end] as const])),
+    charts: new Map(
+      table.charts.map(([file, url, digest, upstream, name, version]) => [
+        file,
+        { url, digest, upstream, name, version },
+      ]),
+    ),
+  };
 }
 
 /** A body kept in the store as a document of the repository's own (so never shared). */
@@ -54,11 +95,14 @@ export interface CompressedForms {
  * A repository index as Ballast serves it: JSON (every Helm reads JSON as YAML) with chart
  * URLs rewritten to this mirror. Helm sends no Accept-Encoding, so the identity body is the
  * one that matters: it is a document in the store, held in memory when small and otherwise
- * streamed as it is (from the page cache on the fs store), with no per-request work. The gzip and brotli forms, small, are kept in memory
- * once compressed; until then every client gets the identity body.
+ * streamed as it is (from the page cache on the fs store), with no per-request work. The
+ * gzip and brotli forms, small, are kept in memory once compressed; until then every client
+ * gets the identity body.
  */
 export interface ServedIndex extends ServedContents {
   identity: StoredBody;
+  /** The table document next to the body. */
+  table: StoredBody;
   /** The identity body itself, for an index small enough to hold (see `smallIndexBytes`). */
   body?: Buffer;
   /** Strong validator of the identity body. */
@@ -93,8 +137,8 @@ export async function writeServedIndex(
   file: string,
   upstreamOf: (entry: ChartVersion) => number = () => 0,
 ): Promise<BuiltServedIndex> {
-  const charts = new Map<string, ChartSource>();
-  const spans = new Map<string, EntrySpan>();
+  const charts = new Map<string, ChartRow>();
+  const spans: ServedTable['spans'] = [];
   const { entries, ...head } = index;
   const hash = createHash('sha256');
   const handle = await open(file, 'wx');
@@ -122,13 +166,8 @@ export async function writeServedIndex(
         const name = chartFileName(entry.name, entry.version);
         const url = entry.urls[0];
         if (!charts.has(name) && url !== undefined && entry.digest !== undefined) {
-          charts.set(name, {
-            url,
-            digest: `sha256:${entry.digest.toLowerCase()}`,
-            upstream: upstreamOf(entry),
-            name: entry.name,
-            version: entry.version,
-          });
+          const digest: Digest = `sha256:${entry.digest.toLowerCase()}`;
+          charts.set(name, [name, url, digest, upstreamOf(entry), entry.name, entry.version]);
         }
         return { ...entry, urls: [chartPath(name)] };
       });
@@ -136,7 +175,7 @@ export async function writeServedIndex(
       await write(`${first ? '' : ','}${JSON.stringify(chart)}:`);
       const start = bytes;
       await write(JSON.stringify(served));
-      spans.set(chart, [start, bytes]);
+      spans.push([chart, start, bytes]);
       first = false;
     }
     await write('}}');
@@ -144,5 +183,8 @@ export async function writeServedIndex(
   } finally {
     await handle.close();
   }
-  return { file, digest: `sha256:${hash.digest('hex')}`, bytes, versions, charts, spans, head };
+  const tableFile = `${file}.table`;
+  const table: ServedTable = { versions, head, spans, charts: [...charts.values()] };
+  await writeFile(tableFile, JSON.stringify(table), { flag: 'wx' });
+  return { file, digest: `sha256:${hash.digest('hex')}`, bytes, tableFile, versions };
 }
