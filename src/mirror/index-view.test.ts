@@ -8,7 +8,7 @@ import { isBallastError } from '../errors/ballast-error.ts';
 import type { HelmIndex } from '../helm/index-parse.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import { checkView, renderView, viewFromQuery, viewKey } from './index-view.ts';
-import { etagOf, readServedTable, type ServedIndex, writeServedIndex } from './served-index.ts';
+import { etagOf, servedIndexOf, writeServedIndex } from './served-index.ts';
 
 const entry = (name: string, version: string) => ({
   name,
@@ -37,14 +37,17 @@ async function served(inMemory: boolean) {
   const body = await readFile(built.file);
   const tableJson = await readFile(built.tableFile);
   const table = { key: `${identity.key}.table`, digest: built.digest, size: tableJson.length };
-  const servedIndex: ServedIndex = {
-    ...readServedTable(tableJson),
-    bytes: built.bytes,
-    identity,
-    table,
-    etag: etagOf(built.digest),
-    ...(inMemory ? { body } : {}),
-  };
+  const servedIndex = servedIndexOf(
+    {
+      bytes: built.bytes,
+      versions: built.versions,
+      identity,
+      table,
+      etag: etagOf(built.digest),
+      ...(inMemory ? { body } : {}),
+    },
+    tableJson,
+  );
   return { servedIndex, store, full: JSON.parse(body.toString()) as HelmIndex };
 }
 

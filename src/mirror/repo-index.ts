@@ -94,6 +94,11 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   let loading: Promise<void> | undefined;
   let loaded = false;
 
+  /** Parses the chart table once the requests waiting for this index have been answered. */
+  function parseSoon(index: ServedIndex) {
+    setTimeout(() => index.charts, 0).unref();
+  }
+
   /** Keeps the served form for the next start; the compressed forms follow when ready. */
   async function persist(index: ServedIndex, from: number[]): Promise<void> {
     const form = () => ({
@@ -123,6 +128,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     }
     if (current?.index !== index) previous = current?.index;
     current = { index, from };
+    parseSoon(index);
     const labels = from.map((p) => upstreams[p]?.client.label).join(', ');
     bus.emit('index:updated', {
       repo: repo.name,
@@ -333,6 +339,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
       if (!restored) return;
       current = { index: restored.index, from: restored.from };
       checkedAt = restored.checkedAt;
+      parseSoon(restored.index);
       if (restored.rebuilt || !restored.index.compressed)
         await persist(restored.index, restored.from);
       await pruneServedBodies(store, bodiesPrefix, [restored.index]);

@@ -8,9 +8,9 @@ import type { Store } from '../store/store.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import {
   etagOf,
-  readServedTable,
   type ServedIndex,
   type StoredBody,
+  servedIndexOf,
   smallIndexBytes,
 } from './served-index.ts';
 
@@ -53,14 +53,17 @@ export function createServedIndexBuilder(
         size: tableJson.length,
       };
       await store.putDocument(table.key, tableJson);
-      const served: ServedIndex = {
-        ...readServedTable(tableJson),
-        bytes: built.bytes,
-        identity,
-        table,
-        etag: etagOf(built.digest),
-        ...(built.bytes <= smallIndexBytes ? { body: await readFile(built.file) } : {}),
-      };
+      const served = servedIndexOf(
+        {
+          bytes: built.bytes,
+          versions: built.versions,
+          identity,
+          table,
+          etag: etagOf(built.digest),
+          ...(built.bytes <= smallIndexBytes ? { body: await readFile(built.file) } : {}),
+        },
+        tableJson,
+      );
       return { served, skipped: result.skipped, kept: result.kept };
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -6,9 +6,9 @@ import { runIndexCompression } from './run-index-build.ts';
 import {
   type CompressedForms,
   etagOf,
-  readServedTable,
   type ServedIndex,
   type StoredBody,
+  servedIndexOf,
   smallIndexBytes,
 } from './served-index.ts';
 import { spoolIndex } from './stored-index.ts';
@@ -36,6 +36,7 @@ interface FormDocument {
   sources: FormSource[];
   identity: StoredBody;
   table: StoredBody;
+  versions: number;
   gzip?: StoredBody;
   brotli?: StoredBody;
 }
@@ -56,6 +57,7 @@ export async function saveServedForm(store: Store, key: string, form: ServedForm
     sources: form.sources,
     identity: index.identity,
     table: index.table,
+    versions: index.versions,
     ...(index.compressed ? index.compressed.stored : {}),
   };
   const body = JSON.stringify(document);
@@ -92,14 +94,17 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
   ]);
   if (!identity) return { corrupt: `body ${document.identity.digest} is missing or altered` };
   if (!table) return { corrupt: `table ${document.table.digest} is missing or altered` };
-  const index: ServedIndex = {
-    ...readServedTable(table),
-    identity: document.identity,
-    table: document.table,
-    bytes: document.identity.size,
-    etag: etagOf(document.identity.digest),
-    ...(Buffer.isBuffer(identity) ? { body: identity } : {}),
-  };
+  const index = servedIndexOf(
+    {
+      identity: document.identity,
+      table: document.table,
+      versions: document.versions,
+      bytes: document.identity.size,
+      etag: etagOf(document.identity.digest),
+      ...(Buffer.isBuffer(identity) ? { body: identity } : {}),
+    },
+    table,
+  );
   // A compressed form that fails is only made again; the identity body is what matters.
   if (gzip && brotli && document.gzip && document.brotli) {
     index.compressed = { gzip, brotli, stored: { gzip: document.gzip, brotli: document.brotli } };

@@ -61,20 +61,39 @@ export interface BuiltServedIndex {
   versions: number;
 }
 
-/** The chart table, chart spans and top-level fields from a table document. */
-export function readServedTable(json: Buffer): Omit<ServedContents, 'bytes'> {
-  const table = JSON.parse(json.toString()) as ServedTable;
-  return {
-    versions: table.versions,
-    head: table.head,
-    spans: new Map(table.spans.map(([chart, start, end]) => [chart, [start, end] as const])),
-    charts: new Map(
-      table.charts.map(([file, url, digest, upstream, name, version]) => [
-        file,
-        { url, digest, upstream, name, version },
-      ]),
-    ),
+/** What a served index is besides its chart table, which `servedIndexOf` adds. */
+export type ServedIndexFields = Omit<ServedIndex, 'charts' | 'spans' | 'head'>;
+
+/**
+ * A served index whose chart table (an 18 MB document of 100,000 rows for the largest
+ * indexes, a second of parsing) is parsed when first used, not before the first index is
+ * served: `charts`, `spans` and `head` parse it on first access, and the JSON is dropped.
+ */
+export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): ServedIndex {
+  let json: Buffer | undefined = tableJson;
+  let parsed: Pick<ServedContents, 'charts' | 'spans' | 'head'> | undefined;
+  const table = () => {
+    if (!parsed) {
+      const raw = JSON.parse((json as Buffer).toString()) as ServedTable;
+      json = undefined;
+      parsed = {
+        head: raw.head,
+        spans: new Map(raw.spans.map(([chart, start, end]) => [chart, [start, end] as const])),
+        charts: new Map(
+          raw.charts.map(([file, url, digest, upstream, name, version]) => [
+            file,
+            { url, digest, upstream, name, version },
+          ]),
+        ),
+      };
+    }
+    return parsed;
   };
+  return Object.defineProperties(fields, {
+    charts: { get: () => table().charts, enumerable: true },
+    spans: { get: () => table().spans, enumerable: true },
+    head: { get: () => table().head, enumerable: true },
+  }) as ServedIndex;
 }
 
 /** A body kept in the store as a document of the repository's own (so never shared). */

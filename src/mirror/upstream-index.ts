@@ -7,7 +7,7 @@ import type { IndexValidators } from '../upstream/classic-repo-client.ts';
 import type { IndexBuildJob, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import type { BuildServedIndex, ServedBuild, ServedBuildJob } from './served-build.ts';
-import type { ChartSource } from './served-index.ts';
+import type { ChartSource, ServedIndex } from './served-index.ts';
 import {
   readStoredIndexMeta,
   type SpooledIndex,
@@ -72,7 +72,8 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
   let validators: IndexValidators | undefined;
   let versions: number | undefined;
   let fetchedAt: number | undefined;
-  let charts: ReadonlyMap<string, ChartSource> | undefined;
+  /** The last build's index: its chart table is parsed only if another upstream needs it. */
+  let lastBuilt: ServedIndex | undefined;
   const source = (file: string): IndexSource => ({
     file,
     upstream: client.url,
@@ -152,7 +153,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
         validators = result.validators;
         versions = built.served.versions;
         fetchedAt = meta.fetchedAt;
-        charts = built.served.charts;
+        lastBuilt = built.served;
         return { changed: true, built };
       } finally {
         await spooled.dispose();
@@ -162,14 +163,14 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     spool,
 
     async charts(signal) {
-      if (charts) return charts;
+      if (lastBuilt) return lastBuilt.charts;
       let fetchError: unknown;
-      await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(
+      const fetched = await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(
         (error: unknown) => {
           fetchError = error;
         },
       );
-      if (charts) return charts;
+      if (fetched?.built) return fetched.built.served.charts;
       const stored = await spool();
       if (!stored) {
         // Nothing to fall back on: the fetch's own error says whether trying again may help.
@@ -182,9 +183,10 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
         );
       }
       try {
-        charts = (await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file))
-          .served.charts;
-        return charts;
+        lastBuilt = (
+          await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file)
+        ).served;
+        return lastBuilt.charts;
       } finally {
         await stored.spooled.dispose();
       }
