@@ -4,17 +4,10 @@ import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { Digest, Store } from '../store/store.ts';
 import type { IndexBuildJob } from './index-build.ts';
-import { restoreServedIndex } from './index-restore.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
-import {
-  createServedIndexBuilder,
-  pruneServedBodies,
-  type RunIndexBuild,
-  type ServedBuild,
-  type ServedBuildJob,
-} from './served-build.ts';
-import { compressServedIndex, saveServedForm } from './served-form.ts';
-import { type ServedIndex, smallIndexBytes } from './served-index.ts';
+import type { RunIndexBuild, ServedBuild, ServedBuildJob } from './served-build.ts';
+import type { ServedIndex } from './served-index.ts';
+import { createServedKeeper } from './served-keeper.ts';
 import { spoolIndex } from './stored-index.ts';
 import { firstSuccess, type Resilience } from './upstream-calls.ts';
 import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
@@ -69,10 +62,15 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   const { repo, store, resilience, now } = options;
   const { bus } = resilience;
   const logger = options.logger;
-  const servedKey = `repos/${repo.name}/served`;
-  const formKey = `repos/${repo.name}/served-form`;
-  const bodiesPrefix = `repos/${repo.name}/served-bodies`;
-  const buildIndex = createServedIndexBuilder(store, options.runBuild, bodiesPrefix);
+  const keeper = createServedKeeper({
+    repo: repo.name,
+    store,
+    logger,
+    runBuild: options.runBuild,
+    now,
+    upstreams: () => upstreams,
+  });
+  const { buildIndex } = keeper;
   const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
     createUpstreamIndex({
       repo: repo.name,
@@ -99,33 +97,8 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     setTimeout(() => index.charts, 0).unref();
   }
 
-  /** Keeps the served form for the next start; the compressed forms follow when ready. */
-  async function persist(index: ServedIndex, from: number[]): Promise<void> {
-    const form = () => ({
-      from: from.map((p) => upstreams[p]?.client.url ?? ''),
-      checkedAt: checkedAt || now(),
-      sources: from.map((p) => ({
-        url: upstreams[p]?.client.url ?? '',
-        fetchedAt: upstreams[p]?.fetchedAt ?? 0,
-      })),
-      index,
-    });
-    await saveServedForm(store, formKey, form());
-    if (index.compressed) return;
-    compressServedIndex(store, index)
-      .then(async (compressed) => {
-        index.compressed = compressed;
-        if (current?.index === index) await saveServedForm(store, formKey, form());
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'compressing the index failed'));
-  }
-
   async function swap(index: ServedIndex, from: number[], kept: number) {
-    // A small index is compressed before it is served (milliseconds); a large one is served
-    // as identity at once and compressed in the background.
-    if (!index.compressed && index.bytes <= smallIndexBytes) {
-      index.compressed = await compressServedIndex(store, index);
-    }
+    await keeper.compressIfSmall(index);
     if (current?.index !== index) previous = current?.index;
     current = { index, from };
     parseSoon(index);
@@ -138,11 +111,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     });
     if (kept > 0)
       logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
-    await store.putDocument(
-      servedKey,
-      JSON.stringify({ from: from.map((p) => upstreams[p]?.client.url), at: now() }),
-    );
-    await persist(index, from);
+    await keeper.keep(index, from, checkedAt || now(), () => current?.index === index);
   }
 
   /** guard.keepRemoved: the current index and the files whose charts are in the store. */
@@ -261,7 +230,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
       await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
       checkedAt = now();
       lastError = undefined;
-      await pruneServedBodies(store, bodiesPrefix, [current?.index, previous]);
+      await keeper.prune([current?.index, previous]);
     } catch (error) {
       lastError = isBallastError(error)
         ? error
@@ -328,21 +297,19 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
 
   async function restore(): Promise<void> {
     try {
-      const restored = await restoreServedIndex({
-        store,
-        keys: { pointer: servedKey, form: formKey },
-        upstreams,
-        logger,
-        rebuild: async (from) =>
+      const restored = await keeper.restore(
+        async (from: number[]) =>
           (await build(from, { lastGoodVersions: undefined, maxShrink: 1 })).served,
-      });
+      );
       if (!restored) return;
       current = { index: restored.index, from: restored.from };
       checkedAt = restored.checkedAt;
       parseSoon(restored.index);
-      if (restored.rebuilt || !restored.index.compressed)
-        await persist(restored.index, restored.from);
-      await pruneServedBodies(store, bodiesPrefix, [restored.index]);
+      if (restored.rebuilt || !restored.index.compressed) {
+        const { index, from } = restored;
+        await keeper.keep(index, from, checkedAt, () => current?.index === index);
+      }
+      await keeper.prune([restored.index]);
     } catch (error) {
       logger.error({ err: error }, 'stored index is unreadable; it will be fetched again');
     }
