@@ -98,3 +98,31 @@ describe('the served index across restarts', () => {
     });
   });
 });
+
+test('while a stored index is rebuilt at start-up, /-/readyz says not ready and index requests wait', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ballast-ready-'));
+  const root = join(dir, 'upstream');
+  const dataDir = join(dir, 'data');
+  await mkdir(root);
+  // Large enough that rebuilding it from the stored upstream index takes a while.
+  await writeSyntheticIndex(join(root, 'index.yaml'), { charts: 100, versions: 20_000 });
+  await using upstream = await startStaticServer({ root });
+  const config = { repos: [{ name: 'big', upstreams: [{ url: upstream.url }] }] };
+  let served: Buffer;
+  {
+    await using ballast = await startBallastProcess(config, { dataDir });
+    served = (await httpRequest(`${ballast.url}/big/index.yaml`, { headers: helmHeaders })).body;
+  }
+  // The form's table no longer matches its digest: the start-up must rebuild.
+  await writeFile(join(dataDir, 'docs', 'repos', 'big', 'served-form'), 'not a form');
+  upstream.setFault('/index.yaml', { reset: true });
+  await using ballast = await startBallastProcess(config, { dataDir });
+  const early = await httpRequest(`${ballast.url}/-/readyz`);
+  assert.equal(early.status, 503, 'not ready while the stored index is rebuilt');
+  const { repos } = JSON.parse(early.body.toString()) as { repos: { big: { loading: boolean } } };
+  assert.equal(repos.big.loading, true);
+  const response = await httpRequest(`${ballast.url}/big/index.yaml`, { headers: helmHeaders });
+  assert.equal(response.status, 200, 'the early request waited for the index');
+  assert.deepEqual(response.body, served);
+  assert.equal((await httpRequest(`${ballast.url}/-/readyz`)).status, 200);
+});
