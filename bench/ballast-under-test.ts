@@ -42,6 +42,8 @@ export interface BallastUnderTestOptions {
   env?: NodeJS.ProcessEnv;
   /** File mirrors, as in the config. */
   files?: readonly Record<string, unknown>[];
+  /** Ready when this path answers 200 (polled every 50 ms); `/-/readyz` by default. */
+  readiness?: { path: string; headers?: Record<string, string>; timeoutMs?: number };
 }
 
 /**
@@ -87,8 +89,12 @@ export async function startBallastUnderTest(
       {
         name: 'ballast',
         ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
-        ready: httpProbe(`${url}/-/readyz`, (res) => res.statusCode === 200),
-        readyTimeoutMs: 30_000,
+        ready: httpProbe(
+          `${url}${options.readiness?.path ?? '/-/readyz'}`,
+          (res) => res.statusCode === 200,
+          options.readiness?.headers,
+        ),
+        readyTimeoutMs: options.readiness?.timeoutMs ?? 30_000,
         // Time to write the CPU profile on the way out.
         graceMs: 15_000,
       },

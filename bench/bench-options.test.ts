@@ -9,7 +9,7 @@ test('defaults are the documented load: 5 s, 32 connections, 1 thread, 10,000 ve
   assert.equal(options.threads, 1);
   assert.equal(options.versions, 10_000);
   assert.equal(options.chartBytes, 60 * 1024);
-  assert.deepEqual(options.cases, ['index', 'chart', 'oci']);
+  assert.deepEqual(options.cases, ['index-helm', 'index', 'chart', 'oci', 'big-index']);
   assert.equal(options.profile, false);
   assert.match(options.out, /bench\/results\/latest\.json$/);
 });

@@ -21,7 +21,7 @@ export interface BenchOptions {
   out: string;
 }
 
-export const benchCases = ['index', 'chart', 'oci'] as const;
+export const benchCases = ['index-helm', 'index', 'chart', 'oci', 'big-index'] as const;
 export type BenchCase = (typeof benchCases)[number];
 
 const defaultOut = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -34,7 +34,8 @@ export const benchUsage = `usage: npm run bench -- [options]   (each also as an 
   --rounds 3               BENCH_ROUNDS       measurements per target (median reported)
   --versions 10000         BENCH_VERSIONS     chart versions in the index
   --chart-kib 60           BENCH_CHART_KIB    size of the chart archive (the OCI chart too)
-  --only index,chart,oci   BENCH_ONLY         which cases to run
+  --only index-helm,index,chart,oci,big-index
+                           BENCH_ONLY         which cases to run
   --profile                BENCH_PROFILE=1    CPU-profile Ballast and print its hottest functions
   --out FILE               BENCH_OUT          JSON results (default bench/results/latest.json)`;
 

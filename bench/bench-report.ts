@@ -1,6 +1,7 @@
 import type { BallastMemory } from './ballast-memory.ts';
 import type { BenchOptions } from './bench-options.ts';
 import type { BenchRepo } from './bench-repo.ts';
+import type { BigIndexReport } from './big-index-case.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
 import type { HelmPackagedChart } from './helm-packaged-chart.ts';
 import type { CaseResult } from './measure.ts';
@@ -54,6 +55,8 @@ export interface BenchReport {
   /** Cores the machine kept busy over a quiet second before the load (the most of the phases). */
   backgroundCpuCores: number;
   memory?: ClassicMemory;
+  /** The 100,000-version case: Helm and Ballast timed on the same index. */
+  bigIndex?: BigIndexReport;
   /** Memory of the Ballast that mirrored the registry. */
   ociMemory?: { afterStart: BallastMemory; atEnd: BallastMemory };
   /** With `--profile`: where each Ballast spent its CPU. */

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventually } from '../test/support/http.ts';
 import { type StaticServer, startStaticServer } from '../test/support/static-server.ts';
@@ -7,7 +7,17 @@ import { type BallastUnderTest, startBallastUnderTest } from './ballast-under-te
 import { type BenchRepo, writeBenchRepo } from './bench-repo.ts';
 import { type NginxBaseline, startNginxBaseline } from './nginx-baseline.ts';
 import { type NodeHttpBaseline, startNodeHttpBaseline } from './node-http-baseline.ts';
-import { checkChartResponse, checkIndexResponse } from './served-content-check.ts';
+import {
+  checkChartResponse,
+  checkIdentityIndexResponse,
+  checkIndexResponse,
+} from './served-content-check.ts';
+
+/** Exactly what Helm 3.17 and 4.1 send for index.yaml: no Accept-Encoding, no validators. */
+export const helmIndexHeaders = { 'User-Agent': 'Helm/3.17.2' };
+
+/** Ballast's identity index, written into the repo folder for nginx to serve from a file. */
+const servedIndexFile = 'ballast-index.yaml';
 
 export interface BenchServers {
   repo: BenchRepo;
@@ -18,7 +28,8 @@ export interface BenchServers {
   nginxStatic: NginxBaseline;
   /** Node's bare HTTP server with the chart in memory: the ceiling for any Node server. */
   nodeHttp: NodeHttpBaseline;
-  urls: { ballastIndex: string; ballastChart: string };
+  /** `servedIndex`: nginx's path to the same bytes Ballast serves as its identity index. */
+  urls: { ballastIndex: string; ballastChart: string; servedIndex: string };
   /** Where `--profile` makes Ballast write its CPU profile. */
   profileDir?: string;
   /** Stops every server (Ballast first) and removes the scratch dir; safe to call twice. */
@@ -78,6 +89,15 @@ export async function startBenchServers(options: {
     // The second request must have come from Ballast's store, or the bench measures the upstream.
     const fetches = upstream.requests.filter((r) => r.path === `/${repo.chartFile}`).length;
     if (fetches !== 1) throw new Error(`Ballast fetched the chart ${fetches} times, not once`);
+    const identity = await checkIdentityIndexResponse(
+      ballastIndex,
+      helmIndexHeaders,
+      repo.chartFile,
+    );
+    await writeFile(join(root, servedIndexFile), identity);
+    const nginxIdentity = `${nginxOnTheFly.url}/${servedIndexFile}`;
+    const same = await checkIdentityIndexResponse(nginxIdentity, helmIndexHeaders, repo.chartFile);
+    if (!same.equals(identity)) throw new Error(`${nginxIdentity}: not Ballast's bytes`);
     for (const nginx of [nginxOnTheFly, nginxStatic]) {
       await checkIndexResponse(`${nginx.url}/index.yaml`, repo.chartFile);
       await checkChartResponse(`${nginx.url}/${repo.chartFile}`, repo.chartDigest);
@@ -89,7 +109,7 @@ export async function startBenchServers(options: {
       nginxOnTheFly,
       nginxStatic,
       nodeHttp,
-      urls: { ballastIndex, ballastChart },
+      urls: { ballastIndex, ballastChart, servedIndex: `/${servedIndexFile}` },
       ...(profileDir ? { profileDir } : {}),
       close,
     };

@@ -15,7 +15,8 @@ import {
   parseBenchOptions,
 } from './bench-options.ts';
 import { type BenchReport, type ClassicMemory, formatReport, ratiosOf } from './bench-report.ts';
-import { type BenchServers, startBenchServers } from './bench-setup.ts';
+import { type BenchServers, helmIndexHeaders, startBenchServers } from './bench-setup.ts';
+import { formatBigIndex, runBigIndexCase } from './big-index-case.ts';
 import { formatProfileSummary, summariseProfileFile } from './cpu-profile-summary.ts';
 import { type LoadShape, runCase, type Target } from './measure.ts';
 import { type OciBenchServers, startOciBenchServers } from './oci-bench-setup.ts';
@@ -26,7 +27,15 @@ import { machineBusyCpuSeconds, processFamily, resetPeakMemory } from './proc-st
  * Ballast's requests per second over its baseline's, per case: the targets for the
  * classic cases; for OCI, at least as fast as the registry Ballast mirrors.
  */
-const targets = { index: 1.0, chart: 0.8, 'oci-manifest': 1.0, 'oci-blob': 1.0 };
+const targets = {
+  'index-helm': 1.0,
+  index: 1.0,
+  chart: 0.8,
+  'oci-manifest': 1.0,
+  'oci-blob': 1.0,
+};
+/** The big-index case: the size at which public indexes hurt (49 MB of YAML). */
+const bigIndexVersions = 100_000;
 /** "A repo with a 10,000-version index stays under 150 MB RSS while serving." */
 const memoryLimitBytes = 150e6;
 
@@ -39,7 +48,8 @@ async function main(): Promise<void> {
   if (Number(process.versions.node.split('.')[0]) < 24) {
     throw new Error(`node ${process.version}: run the bench with npm run bench (Node 24)`);
   }
-  const classicCases = options.cases.filter((id) => id !== 'oci');
+  const classicCases = options.cases.filter((id) => id !== 'oci' && id !== 'big-index');
+  const bigIndex = options.cases.includes('big-index');
   const oci = options.cases.includes('oci');
   // Before any work, so a missing Debian peer fails at once with the package to install.
   const machine: BenchReport['machine'] = {
@@ -50,7 +60,7 @@ async function main(): Promise<void> {
     node: process.version,
     wrk: versionLine(peerBinary('wrk'), ['--version']).replace(/ Copyright.*$/, ''),
   };
-  if (classicCases.length > 0) {
+  if (classicCases.length > 0 || bigIndex) {
     machine.nginx = versionLine(peerBinary('nginx'), ['-v']).replace(/^nginx version: /, '');
   }
   if (oci) {
@@ -99,6 +109,13 @@ async function main(): Promise<void> {
       await servers.close();
     }
   }
+  if (bigIndex) {
+    report.bigIndex = await runBigIndexCase(
+      { versions: bigIndexVersions, rounds: options.rounds },
+      progress,
+    );
+    profileText.push(`\n\n${formatBigIndex(report.bigIndex)}`);
+  }
   report.ratios = ratiosOf(report.cases, targets);
   console.log(`\n${formatReport(report)}${profileText.join('')}`);
   await mkdir(dirname(options.out), { recursive: true });
@@ -127,7 +144,7 @@ async function measureClassic(
   const afterStart = await memory();
   report.backgroundCpuCores = Math.max(report.backgroundCpuCores, await busyCores(1000));
   report.ballastCommand = `node ${relative(projectRoot, ballast.entry)}`;
-  // What Helm's Go HTTP client sends by itself.
+  // What a client that asks for gzip sends.
   const shape: LoadShape = { ...loadShape(options), headers: { 'Accept-Encoding': 'gzip' } };
   const ballastTarget = (url: string): Target => ({
     server: 'ballast',
@@ -141,10 +158,25 @@ async function measureClassic(
   });
   const { rounds } = options;
   let servingIndex: ClassicMemory['servingIndex'];
+  // From the first index case VmHWM is the peak while serving, not the start-up parse.
+  let peakSinceStart: boolean | undefined;
   for (const id of options.cases) {
-    if (id === 'index') {
-      // From here VmHWM is the peak while serving, not the start-up parse of the index.
-      const peakSinceStart = !resetPeakMemory(ballast.pid);
+    if (id === 'index-helm') {
+      peakSinceStart ??= !resetPeakMemory(ballast.pid);
+      const title = `index.yaml as Helm asks (identity), ${repo.versions.toLocaleString('en-US')} versions`;
+      const result = await runCase(
+        { id, title, rounds },
+        { ...shape, headers: helmIndexHeaders },
+        [
+          ballastTarget(urls.ballastIndex),
+          nginxTarget('nginx', `${nginxOnTheFly.url}${urls.servedIndex}`, nginxOnTheFly.pid),
+        ],
+        progress,
+      );
+      report.cases.push(result);
+      servingIndex = { ...(await memory()), peakSinceStart };
+    } else if (id === 'index') {
+      peakSinceStart ??= !resetPeakMemory(ballast.pid);
       const title = `index.yaml, ${repo.versions.toLocaleString('en-US')} versions`;
       const result = await runCase(
         { id, title, rounds },

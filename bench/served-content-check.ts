@@ -18,6 +18,30 @@ export async function checkIndexResponse(url: string, chartFile: string): Promis
   return response.body.length;
 }
 
+/**
+ * Checks that a URL answers the request Helm sends (no Accept-Encoding) with the identity
+ * index, a Content-Length that is its length, and the benchmark's chart in it. Returns it.
+ */
+export async function checkIdentityIndexResponse(
+  url: string,
+  headers: Record<string, string>,
+  chartFile: string,
+): Promise<Buffer> {
+  const response = await httpRequest(url, { headers });
+  const problem = (what: string) => new Error(`${url}: ${what}`);
+  if (response.status !== 200) throw problem(`status ${response.status}`);
+  if (response.headers['content-encoding']) {
+    throw problem(`content-encoding ${response.headers['content-encoding']}, not identity`);
+  }
+  if (response.headers['content-length'] !== String(response.body.length)) {
+    throw problem(
+      `content-length ${response.headers['content-length']} for ${response.body.length} bytes`,
+    );
+  }
+  if (!response.body.includes(chartFile)) throw problem(`the index does not name ${chartFile}`);
+  return response.body;
+}
+
 /** Checks that a URL answers the chart archive byte for byte (by its sha256). */
 export async function checkChartResponse(url: string, digest: string): Promise<number> {
   const response = await httpRequest(url, { headers: { 'accept-encoding': 'gzip' } });

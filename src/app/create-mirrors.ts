@@ -31,10 +31,15 @@ export interface Mirrors {
 
 /**
  * config → store → DNS → upstream clients → repository and file mirrors, each repository's
- * last good index loaded from the store. The server is built on top of this (start-ballast),
- * and so are the commands that work on the store without serving (sync, export).
+ * last good index loaded from the store (in the background for a server). The server is built
+ * on top of this (start-ballast), and so are the commands that work on the store without
+ * serving (sync, export).
  */
-export async function createMirrors(config: Config, logger: Logger): Promise<Mirrors> {
+export async function createMirrors(
+  config: Config,
+  logger: Logger,
+  options: { loadInBackground?: boolean } = {},
+): Promise<Mirrors> {
   const bus = createEventBus();
   logEvents(bus, logger);
   const clock = createSystemClock();
@@ -97,7 +102,9 @@ export async function createMirrors(config: Config, logger: Logger): Promise<Mir
       }),
     );
   }
-  await Promise.all([...repos.values()].map((mirror) => mirror.load()));
+  const loads = Promise.all([...repos.values()].map((mirror) => mirror.load()));
+  // A server listens at once and says it is not ready until the stored indexes are loaded.
+  if (!options.loadInBackground) await loads;
 
   const files = new Map<string, FileMirror>();
   for (const [i, file] of config.files.entries()) {

@@ -22,7 +22,15 @@ export interface RunningBallast {
 
 /** The composition root: config → store → DNS → upstream clients → mirrors → server. */
 export async function startBallast(config: Config, logger: Logger): Promise<RunningBallast> {
-  const { bus, store, repos: mirrors, files, close } = await createMirrors(config, logger);
+  const {
+    bus,
+    store,
+    repos: mirrors,
+    files,
+    close,
+  } = await createMirrors(config, logger, {
+    loadInBackground: true,
+  });
 
   let accepting = false;
   const metrics = createMetrics(bus, () =>

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { z } from 'zod';
 import { parseOciUpstreamUrl } from '../oci/oci-reference.ts';
 import { configDefaults as d } from './defaults.ts';
@@ -104,6 +105,23 @@ const upstream = z
       });
   });
 
+/** A named view of a repository's index: `/{repo}/{view}/index.yaml`. */
+const view = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected lowercase letters, digits, ".", "_" or "-"')
+    .refine((name) => name !== 'charts', 'is a reserved path'),
+  charts: z.array(z.string().min(1).max(250)).min(1).max(200).optional(),
+  versions: z
+    .string()
+    .refine(
+      (range) => range.trim() !== '' && semver.validRange(range.replaceAll(',', ' ')) !== null,
+      'expected a semver range, e.g. ">=1.0.0 <2"',
+    )
+    .optional(),
+  latest: z.number().int().min(1).max(10_000).optional(),
+});
+
 const repo = z.strictObject({
   name: repoName,
   upstreams: z.array(upstream).min(1, 'a mirrored repository needs at least one upstream'),
@@ -122,6 +140,13 @@ const repo = z.strictObject({
       keepRemoved: z.boolean().default(d.repo.guard.keepRemoved),
     })
     .prefault({}),
+  views: z
+    .array(view)
+    .default([])
+    .refine(
+      (views) => new Set(views.map((v) => v.name)).size === views.length,
+      'view names must be unique within a repository',
+    ),
 });
 
 const dnsServer = z

@@ -29,6 +29,14 @@ export const errorCatalogue = {
     status: 404,
     message: 'no repository named {repo}',
   },
+  BALLAST_VIEW_INVALID: {
+    status: 400,
+    message: 'invalid index view: {reason}',
+  },
+  BALLAST_VIEW_NOT_FOUND: {
+    status: 404,
+    message: 'repository {repo} has no view named {view}',
+  },
   BALLAST_CHART_NOT_FOUND: {
     status: 404,
     message: 'repository {repo} has no chart file {file}',

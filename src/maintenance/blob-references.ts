@@ -19,6 +19,13 @@ import { type Digest, isDigest, type Store } from '../store/store.ts';
 const documentKinds = Object.freeze([
   { name: 'upstream index', pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
   { name: 'served upstreams', pattern: /^repos\/[^/]+\/served$/, role: 'none' },
+  { name: 'served form', pattern: /^repos\/[^/]+\/served-form$/, role: 'none' },
+  {
+    name: 'served body',
+    pattern: /^repos\/[^/]+\/served-bodies\/[0-9a-f]{64}\.json(\.gz|\.br|\.table)?$/,
+    role: 'none',
+  },
+  { name: 'chart pins', pattern: /^repos\/[^/]+\/pins$/, role: 'root' },
   {
     name: 'provenance',
     pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/,
@@ -92,6 +99,18 @@ async function rootDigests(store: Store, key: string): Promise<Digest[]> {
     const entry = bytes && parseFileEntry(bytes);
     if (bytes && !entry) throw refused(key, new Error('not a file entry this version reads'));
     return entry ? [entry.digest] : [];
+  }
+  if (key.endsWith('/pins')) {
+    // Charts published without a digest, pinned on first download: in use like listed ones.
+    const bytes = await store.getDocument(key);
+    try {
+      const pins = bytes ? (JSON.parse(bytes.toString('utf8')) as Record<string, unknown>) : {};
+      return Object.values(pins)
+        .map((hex) => `sha256:${hex}`)
+        .filter(isDigest);
+    } catch (error) {
+      throw refused(key, error);
+    }
   }
   const document = await store.openDocument(key);
   if (!document) return [];

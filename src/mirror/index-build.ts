@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { BallastError } from '../errors/ballast-error.ts';
 import { chartFileName, resolveChartUrl } from '../helm/chart-url.ts';
 import { keepEntries, mergeIndexes } from '../helm/index-merge.ts';
@@ -11,7 +10,7 @@ import {
 } from '../helm/index-parse.ts';
 import type { IndexRepair } from '../helm/index-repairs.ts';
 import { guardRefusal } from './index-guard.ts';
-import { buildServedIndex, type ServedIndex } from './served-index.ts';
+import { type BuiltServedIndex, writeServedIndex } from './served-index.ts';
 
 /** One upstream's index.yaml, as received, parked in a file. */
 export interface IndexSource {
@@ -33,12 +32,14 @@ export interface IndexBuildJob {
   unverified?: 'pin' | 'skip';
   /** Digests pinned on first fetch, by served file name (bare hex). */
   pins?: Record<string, string>;
-  /** guard.keepRemoved: the served index (gzip'd) to take entries from, and the files whose charts are cached. */
-  keep?: { servedGzipFile: string; files: { file: string; url: string; position: number }[] };
+  /** guard.keepRemoved: the served JSON to take entries from, and the files whose charts are cached. */
+  keep?: { servedFile: string; files: { file: string; url: string; position: number }[] };
+  /** Where the served JSON is written. */
+  servedFile: string;
 }
 
 export interface IndexBuildResult {
-  served: ServedIndex;
+  served: BuiltServedIndex;
   skipped: SkippedEntry[];
   repairs: IndexRepair[];
   /** Chart versions kept although the upstream removed them (guard.keepRemoved). */
@@ -48,7 +49,7 @@ export interface IndexBuildResult {
 /**
  * Turns upstream indexes into the served form: parse with Helm's rules, guard against an
  * empty or shrunken index, resolve chart URLs against their upstream, merge, serialise and
- * compress. Runs in a child process (run-index-build.ts), so the parse's garbage never lands
+ * write to a file. Runs in a child process (run-index-build.ts), so the parse's garbage never lands
  * in the server's memory and a large index does not block requests.
  */
 export async function buildIndex(job: IndexBuildJob): Promise<IndexBuildResult> {
@@ -87,7 +88,7 @@ export async function buildIndex(job: IndexBuildJob): Promise<IndexBuildResult> 
   }
   const kept = job.keep ? keepEntries(index, await keptEntries(job.keep, positions)) : 0;
   return {
-    served: await buildServedIndex(index, (entry) => positions.get(entry) ?? 0),
+    served: await writeServedIndex(index, job.servedFile, (entry) => positions.get(entry) ?? 0),
     skipped,
     repairs,
     kept,
@@ -100,9 +101,7 @@ async function keptEntries(
   positions: WeakMap<ChartVersion, number>,
 ): Promise<ChartVersion[]> {
   const wanted = new Map(keep.files.map((f) => [f.file, f]));
-  const served = JSON.parse(
-    gunzipSync(await readFile(keep.servedGzipFile)).toString(),
-  ) as HelmIndex;
+  const served = JSON.parse((await readFile(keep.servedFile)).toString()) as HelmIndex;
   const entries: ChartVersion[] = [];
   for (const versions of Object.values(served.entries)) {
     for (const entry of versions) {

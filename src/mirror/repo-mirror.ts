@@ -1,5 +1,5 @@
 import type { RepoConfig } from '../config/schema.ts';
-import { BallastError, isBallastError } from '../errors/ballast-error.ts';
+import { BallastError } from '../errors/ballast-error.ts';
 import { provenanceUrl, unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
@@ -7,13 +7,15 @@ import type { BlobInfo, Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
 import { createChartPins } from './chart-pins.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
+import { checkView, type ViewSpec } from './index-view.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
-import { createRefreshLease } from './refresh-lease.ts';
+import { createRepoIndex, type IndexStatus, type IndexView } from './repo-index.ts';
 import { runIndexBuild } from './run-index-build.ts';
-import type { ChartSource, ServedIndex } from './served-index.ts';
-import { spoolIndex } from './stored-index.ts';
+import type { ChartSource } from './served-index.ts';
 import { firstSuccess, type Resilience } from './upstream-calls.ts';
-import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
+import type { UpstreamIndex } from './upstream-index.ts';
+
+export type { IndexView } from './repo-index.ts';
 
 export interface RepoMirrorOptions {
   repo: RepoConfig;
@@ -30,16 +32,10 @@ export interface RepoMirrorOptions {
   buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
 }
 
-export interface IndexView {
-  index: ServedIndex;
-  /** Set when the upstreams failed at the last attempt and this is the last good copy. */
-  staleBecause?: string;
-  /** When an upstream last confirmed this copy (ms since the epoch). */
-  checkedAt: number;
-}
-
 export interface RepoMirror {
   readonly name: string;
+  /** Named views of its index (`repos[].views`), checked. */
+  readonly views: ReadonlyMap<string, ViewSpec>;
   /** Loads the last good index from the store, so a restart serves without the upstreams. */
   load(): Promise<void>;
   index(signal?: AbortSignal): Promise<IndexView>;
@@ -54,289 +50,38 @@ export interface RepoMirror {
   upstreamManifest(file: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   /** Forces one revalidation; used by `sync` and tests. */
   refresh(signal?: AbortSignal): Promise<void>;
-  status(): {
-    ready: boolean;
-    versions: number;
-    checkedAt: number;
-    lastError?: string;
-    /** With `unverified: pin`: entries whose digest was pinned on first fetch. */
-    pinned?: number;
-  };
+  status(): IndexStatus;
 }
 
 /**
- * The lifecycle of one mirrored repository: the index from the first healthy upstream (or the
- * union of all, with `merge`), freshness and the guard, and charts pulled through from the
- * upstream whose index listed them, then from the others that list the same digest.
+ * One mirrored repository behind a small façade: its index lifecycle (repo-index.ts), and
+ * charts, provenance and OCI manifests pulled through from the upstream whose index listed
+ * them, then from the others that list the same digest.
  */
 export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
   const { repo, store, resilience, limits } = options;
   const { bus } = resilience;
   const now = options.now ?? Date.now;
-  const pins = createChartPins({ repo: repo.name, store, bus });
-  // Every build applies the repository's digest policy and the digests pinned so far.
-  const buildIndex = (job: IndexBuildJob) =>
-    (options.buildIndex ?? runIndexBuild)({
-      ...job,
-      unverified: repo.unverified,
-      pins: pins.all(),
-    });
   const logger = options.logger.child({ repo: repo.name });
-  const servedKey = storeKeys.servedIndex(repo.name);
-  const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
-    createUpstreamIndex({
-      repo: repo.name,
-      position,
-      config: repo.upstreams[position] as RepoConfig['upstreams'][number],
-      client,
-      store,
-      bus,
-      buildIndex,
-      now,
-      ...(options.replica
-        ? {
-            lease: createRefreshLease({
-              store,
-              key: storeKeys.upstreamLease(repo.name, client.url),
-              holder: options.replica,
-              durationMs: repo.refresh,
-              now,
-            }),
-          }
-        : {}),
-    }),
-  );
-  const refreshFlight = createSingleFlight<void>();
   const fetchFlight = createSingleFlight<BlobInfo>();
   // Blobs are immutable once verified: remembering them saves a stat per request.
   const verified = new Map<string, BlobInfo>();
-  let current: { index: ServedIndex; from: number[] } | undefined;
-  let checkedAt = 0;
-  let lastError: BallastError | undefined;
-
-  function swap(index: ServedIndex, from: number[], kept: number) {
-    current = { index, from };
-    const labels = from.map((p) => upstreams[p]?.client.label).join(', ');
-    bus.emit('index:updated', {
-      repo: repo.name,
-      upstream: labels,
-      versions: index.versions,
-      bytes: index.bytes,
-    });
-    if (kept > 0)
-      logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
-    return store.putDocument(
-      servedKey,
-      JSON.stringify({ from: from.map((p) => upstreams[p]?.client.url), at: now() }),
-    );
-  }
-
-  /** guard.keepRemoved: the current index and the files whose charts are in the store. */
-  async function keepOptions(): Promise<
-    { keep: IndexBuildJob['keep']; dispose(): Promise<void> } | undefined
-  > {
-    if (!repo.guard.keepRemoved || !current) return undefined;
-    const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
-    for (const [file, source] of current.index.charts) {
-      const { digest } = source;
-      if (digest && (verified.has(digest) || (await store.statBlob(digest)))) {
-        files.push({ file, url: source.url, position: source.upstream });
-      }
-    }
-    const { gzip } = current.index;
-    const spooled = await spoolIndex(
-      (async function* () {
-        yield gzip;
-      })(),
-    );
-    return { keep: { servedGzipFile: spooled.file, files }, dispose: spooled.dispose };
-  }
-
-  async function build(
-    from: number[],
-    job: Omit<IndexBuildJob, 'sources'>,
-  ): Promise<IndexBuildResult> {
-    const spools = [];
-    try {
-      for (const position of from) {
-        const stored = await upstreams[position]?.spool();
-        if (stored) spools.push(stored);
-      }
-      if (spools.length === 0)
-        throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
-          repo: repo.name,
-          reason: 'nothing stored',
-        });
-      return await buildIndex({ ...job, sources: spools.map((s) => s.source) });
-    } finally {
-      await Promise.all(spools.map((s) => s.spooled.dispose()));
-    }
-  }
-
-  /** The first healthy upstream's index becomes the served one. */
-  async function revalidateFirst(signal: AbortSignal): Promise<void> {
-    const keep = await keepOptions();
-    try {
-      const { value, upstream } = await firstSuccess(
-        resilience,
-        upstreams.map((u) => u.ref),
-        { repo: repo.name, kind: 'index', label: `${repo.name}/index.yaml` },
-        (ref, s) =>
-          (upstreams[ref.position] as UpstreamIndex).fetch(
-            {
-              lastGoodVersions: current?.index.versions,
-              maxShrink: repo.guard.maxShrink,
-              keep: keep?.keep,
-            },
-            s,
-          ),
-        signal,
-      );
-      if (value.built) {
-        await swap(value.built.served, [upstream.position], value.built.kept);
-      } else if (current?.from[0] !== upstream.position || current.from.length !== 1) {
-        // Unchanged upstream, but not the one served now (it recovered after a failover).
-        const built = await build([upstream.position], {
-          lastGoodVersions: current?.index.versions,
-          maxShrink: repo.guard.maxShrink,
-        });
-        await swap(built.served, [upstream.position], built.kept);
-      } else {
-        bus.emit('index:unchanged', {
-          repo: repo.name,
-          upstream: upstreams[upstream.position]?.client.label ?? '',
-        });
-      }
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  /** merge: every upstream is asked; the union of their last good indexes is served. */
-  async function revalidateMerged(signal: AbortSignal): Promise<void> {
-    const outcomes = await Promise.allSettled(
-      upstreams.map((u) =>
-        firstSuccess(
-          resilience,
-          [u.ref],
-          { repo: repo.name, kind: 'index', label: `${repo.name}/index.yaml` },
-          (_ref, s) =>
-            u.fetch({ lastGoodVersions: u.versions, maxShrink: repo.guard.maxShrink }, s),
-          signal,
-        ),
-      ),
-    );
-    const failures = outcomes.filter((o) => o.status === 'rejected');
-    if (failures.length === outcomes.length) throw (failures[0] as PromiseRejectedResult).reason;
-    const changed = outcomes.some((o) => o.status === 'fulfilled' && o.value.value.changed);
-    if (
-      current &&
-      !changed &&
-      current.from.length === upstreams.filter((u) => u.versions !== undefined).length
-    )
-      return;
-    const from = upstreams.filter((u) => u.versions !== undefined).map((u) => u.ref.position);
-    const keep = await keepOptions();
-    try {
-      const built = await build(from, {
-        lastGoodVersions: current?.index.versions,
-        maxShrink: repo.guard.maxShrink,
-        ...(keep ? { keep: keep.keep } : {}),
-      });
-      await swap(built.served, from, built.kept);
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  async function revalidate(signal: AbortSignal): Promise<void> {
-    try {
-      await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
-      checkedAt = now();
-      lastError = undefined;
-    } catch (error) {
-      lastError = isBallastError(error)
-        ? error
-        : new BallastError('BALLAST_UPSTREAM_UNREACHABLE', {
-            source: repo.name,
-            reason: String(error),
-          });
-      bus.emit('index:refresh-failed', {
-        repo: repo.name,
-        upstream: '',
-        code: lastError.code,
-        message: lastError.message,
-      });
-      throw lastError;
-    }
-  }
-
-  function refresh(signal?: AbortSignal): Promise<void> {
-    return refreshFlight.run('index', revalidate, signal);
-  }
-
-  async function index(signal?: AbortSignal): Promise<IndexView> {
-    if (!current) {
-      await refresh(signal).catch((error: unknown) => {
-        if (current) return;
-        // The cause's code goes along, so the client can tell what failed upstream.
-        const reason = isBallastError(error)
-          ? `${error.code}: ${error.message}`
-          : (error as Error).message;
-        throw new BallastError(
-          'BALLAST_INDEX_UNAVAILABLE',
-          { repo: repo.name, reason },
-          { cause: error },
-        );
-      });
-    } else if (now() - checkedAt >= repo.refresh && refreshFlight.inFlight === 0) {
-      refresh().catch((error: unknown) =>
-        logger.warn({ err: error }, 'background index refresh failed'),
-      );
-    }
-    if (!current)
-      throw new BallastError('BALLAST_INDEX_UNAVAILABLE', { repo: repo.name, reason: 'no index' });
-    if (lastError) bus.emit('index:stale-served', { repo: repo.name, ageMs: now() - checkedAt });
-    return {
-      index: current.index,
-      checkedAt,
-      ...(lastError ? { staleBecause: lastError.code } : {}),
-    };
-  }
-
-  /** Rebuilds the served index from the stored upstream copies, now with every pin in it. */
-  async function rebuildWithPins(): Promise<boolean> {
-    const before = current;
-    if (!before) return true;
-    const keep = await keepOptions();
-    try {
-      const job = { lastGoodVersions: undefined, maxShrink: 1, ...(keep && { keep: keep.keep }) };
-      const built = await build(before.from, job);
-      // A refresh swapped in a newer index meanwhile, which may predate the pin.
-      if (current !== before) return false;
-      await swap(built.served, before.from, built.kept);
-      return true;
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  let repinning = false;
-  async function servePins(): Promise<void> {
-    if (repinning) return;
-    repinning = true;
-    try {
-      // Pins recorded during a rebuild are taken by another round; three rounds are plenty.
-      for (let round = 0; round < 3; round++) {
-        const pinned = pins.size;
-        if ((await rebuildWithPins()) && pins.size === pinned) break;
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'could not serve newly pinned digests yet');
-    } finally {
-      repinning = false;
-    }
-  }
+  const pins = createChartPins({ repo: repo.name, store, bus });
+  const runBuild = options.buildIndex ?? runIndexBuild;
+  const lifecycle = createRepoIndex({
+    repo,
+    upstreams: options.upstreams,
+    store,
+    resilience,
+    logger,
+    now,
+    // Every build applies the repository's digest policy and the digests pinned so far.
+    runBuild: (job) => runBuild({ ...job, unverified: repo.unverified, pins: pins.all() }),
+    isChartStored: async (digest) =>
+      verified.has(digest) || (await store.statBlob(digest)) !== undefined,
+    ...(options.replica ? { replica: options.replica } : {}),
+  });
+  const { upstreams, index } = lifecycle;
 
   async function sourceOf(file: string, signal?: AbortSignal): Promise<ChartSource> {
     const reason = unsafeFileNameReason(file);
@@ -394,6 +139,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
 
   return {
     name: repo.name,
+    views: new Map(repo.views.map(({ name, ...view }) => [name, checkView(view)])),
 
     async load() {
       await pins
@@ -401,37 +147,14 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         .catch((error: unknown) =>
           logger.warn({ err: error }, 'unreadable pins: digest-less charts are pinned afresh'),
         );
-      await Promise.all(
-        upstreams.map((u) =>
-          u
-            .load()
-            .catch((error: unknown) => logger.warn({ err: error }, 'unreadable upstream index')),
-        ),
-      );
-      const pointer = await store.getDocument(servedKey);
-      if (!pointer) return;
-      try {
-        const { from: urls, at } = JSON.parse(pointer.toString('utf8')) as {
-          from: string[];
-          at: number;
-        };
-        const from = urls
-          .map((url) => upstreams.findIndex((u) => u.client.url === url))
-          .filter((p) => p >= 0);
-        const built = await build(from, { lastGoodVersions: undefined, maxShrink: 1 });
-        current = { index: built.served, from };
-        checkedAt = at;
-        logger.info(
-          { versions: current.index.versions, fetchedAt: new Date(at).toISOString() },
-          'loaded last good index',
-        );
-      } catch (error) {
-        logger.error({ err: error }, 'stored index is unreadable; it will be fetched again');
-      }
+      await lifecycle.load();
     },
-
     index,
-    refresh,
+    refresh: lifecycle.refresh,
+    status: () => ({
+      ...lifecycle.status(),
+      ...(repo.unverified === 'pin' ? { pinned: pins.size } : {}),
+    }),
 
     async chart(file, signal) {
       const source = await sourceOf(file, signal);
@@ -461,7 +184,7 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
         const blob = await fetchFlight.run(expected ?? file, fetchChart, signal);
         if (!expected) {
           await pins.record(file, blob.digest);
-          void servePins();
+          void lifecycle.servePins(() => pins.size);
         }
         verified.set(blob.digest, blob);
         bus.emit('chart:stored', { repo: repo.name, file, digest: blob.digest, bytes: blob.size });
@@ -522,16 +245,6 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       );
       if (key) await store.putDocument(key, body);
       return body;
-    },
-
-    status() {
-      return {
-        ready: current !== undefined,
-        versions: current?.index.versions ?? 0,
-        checkedAt,
-        ...(lastError ? { lastError: lastError.message } : {}),
-        ...(repo.unverified === 'pin' ? { pinned: pins.size } : {}),
-      };
     },
   };
 }

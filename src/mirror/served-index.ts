@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { brotliCompress, constants, createGunzip, gzip } from 'node:zlib';
+import { open, writeFile } from 'node:fs/promises';
 import { chartFileName, chartPath } from '../helm/chart-url.ts';
 import type { ChartVersion, HelmIndex } from '../helm/index-parse.ts';
 import type { Digest } from '../store/store.ts';
-
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
 
 /** Where a served chart file comes from and what its bytes must hash to. */
 export interface ChartSource {
@@ -20,66 +15,198 @@ export interface ChartSource {
   version: string;
 }
 
-/**
- * A repository index as Ballast serves it: JSON (every Helm reads JSON as YAML) with chart
- * URLs rewritten to this mirror, kept in memory only compressed, and a lookup from served
- * file name to upstream source. Helm always asks for gzip; the rare client that does not
- * gets the JSON inflated as it is sent (`identityStream`), so memory holds about a tenth of
- * the index instead of all of it.
- */
-export interface ServedIndex {
-  gzip: Buffer;
-  brotli: Buffer;
-  /** Length of the uncompressed JSON. */
+/** Byte offsets (start inclusive, end exclusive) of one chart's version list in the body. */
+export type EntrySpan = readonly [start: number, end: number];
+
+/** What a served index is known by, however its body is kept. */
+interface ServedContents {
+  /** Length of the identity (JSON) body. */
   bytes: number;
-  /** Strong validator of the uncompressed JSON. */
-  etag: string;
   versions: number;
   charts: ReadonlyMap<string, ChartSource>;
+  /** Each chart's version list in the body, so a view reads only the charts it names. */
+  spans: ReadonlyMap<string, EntrySpan>;
+  /** The index's top-level fields other than `entries`. */
+  head: Omit<HelmIndex, 'entries'>;
 }
 
-/** `index` must carry absolute upstream chart URLs (or none: Helm lists such entries too). */
-export async function buildServedIndex(
+type ChartRow = [
+  file: string,
+  url: string,
+  /** null for an entry published without a digest and not pinned yet. */
+  digest: Digest | null,
+  upstream: number,
+  name: string,
+  version: string,
+];
+
+/**
+ * Everything a start needs besides the body, as one JSON document: a build writes it where
+ * it parsed the index, and a start or the server reads it with one JSON.parse (no YAML, and
+ * no large message between processes).
+ */
+interface ServedTable {
+  versions: number;
+  head: ServedContents['head'];
+  spans: [chart: string, start: number, end: number][];
+  charts: ChartRow[];
+}
+
+/** The served index as a build writes it: the body and its table in temporary files. */
+export interface BuiltServedIndex {
+  /** The JSON body; the caller stores it and removes it. */
+  file: string;
+  digest: Digest;
+  bytes: number;
+  /** The table (`readServedTable`), next to it. */
+  tableFile: string;
+  versions: number;
+}
+
+/** What a served index is besides its chart table, which `servedIndexOf` adds. */
+export type ServedIndexFields = Omit<ServedIndex, 'charts' | 'spans' | 'head'>;
+
+/**
+ * A served index whose chart table (an 18 MB document of 100,000 rows for the largest
+ * indexes, a second of parsing) is parsed when first used, not before the first index is
+ * served: `charts`, `spans` and `head` parse it on first access, and the JSON is dropped.
+ */
+export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): ServedIndex {
+  let json: Buffer | undefined = tableJson;
+  let parsed: Pick<ServedContents, 'charts' | 'spans' | 'head'> | undefined;
+  const table = () => {
+    if (!parsed) {
+      const raw = JSON.parse((json as Buffer).toString()) as ServedTable;
+      json = undefined;
+      parsed = {
+        head: raw.head,
+        spans: new Map(raw.spans.map(([chart, start, end]) => [chart, [start, end] as const])),
+        charts: new Map(
+          raw.charts.map(([file, url, digest, upstream, name, version]) => [
+            file,
+            { url, ...(digest === null ? {} : { digest }), upstream, name, version },
+          ]),
+        ),
+      };
+    }
+    return parsed;
+  };
+  return Object.defineProperties(fields, {
+    charts: { get: () => table().charts, enumerable: true },
+    spans: { get: () => table().spans, enumerable: true },
+    head: { get: () => table().head, enumerable: true },
+  }) as ServedIndex;
+}
+
+/** A body kept in the store as a document of the repository's own (so never shared). */
+export interface StoredBody {
+  key: string;
+  digest: Digest;
+  size: number;
+}
+
+/** The precompressed forms, with the documents they are stored as. */
+export interface CompressedForms {
+  gzip: Buffer;
+  brotli: Buffer;
+  stored: { gzip: StoredBody; brotli: StoredBody };
+}
+
+/**
+ * A repository index as Ballast serves it: JSON (every Helm reads JSON as YAML) with chart
+ * URLs rewritten to this mirror. Helm sends no Accept-Encoding, so the identity body is the
+ * one that matters: it is a document in the store, held in memory when small and otherwise
+ * streamed as it is (from the page cache on the fs store), with no per-request work. The
+ * gzip and brotli forms, small, are kept in memory once compressed; until then every client
+ * gets the identity body.
+ */
+export interface ServedIndex extends ServedContents {
+  identity: StoredBody;
+  /** The table document next to the body. */
+  table: StoredBody;
+  /** The identity body itself, for an index small enough to hold (see `smallIndexBytes`). */
+  body?: Buffer;
+  /** Strong validator of the identity body. */
+  etag: string;
+  compressed?: CompressedForms;
+}
+
+/**
+ * Up to this size (about 14,000 versions) an index is held in memory whole and compressed
+ * before it is served: one shared Buffer written to every socket costs a seventh of the CPU
+ * of streaming it from the store, and 6 MB for a 10,000-version index. Larger ones stream.
+ */
+export const smallIndexBytes = 8 * 1024 * 1024;
+
+export function etagOf(digest: Digest): string {
+  return `"${digest.slice('sha256:'.length, 'sha256:'.length + 40)}"`;
+}
+
+/** The served JSON up to the first entry: the top-level fields, then `"entries":{`. */
+export function entriesOpening(head: ServedContents['head']): string {
+  const fields = JSON.stringify(head);
+  return `${fields.length > 2 ? `${fields.slice(0, -1)},` : '{'}"entries":{`;
+}
+
+/**
+ * Writes the served JSON of `index` to `file`, one chart at a time, noting where each chart's
+ * version list lies. `index` must carry absolute upstream chart URLs (or none: Helm lists such
+ * entries too); an entry without a digest is served and pinned on its first download.
+ */
+export async function writeServedIndex(
   index: HelmIndex,
+  file: string,
   upstreamOf: (entry: ChartVersion) => number = () => 0,
-): Promise<ServedIndex> {
-  const charts = new Map<string, ChartSource>();
-  const entries: Record<string, ChartVersion[]> = Object.create(null);
+): Promise<BuiltServedIndex> {
+  const charts = new Map<string, ChartRow>();
+  const spans: ServedTable['spans'] = [];
+  const { entries, ...head } = index;
+  const hash = createHash('sha256');
+  const handle = await open(file, 'wx');
+  let bytes = 0;
   let versions = 0;
-  for (const [chart, list] of Object.entries(index.entries)) {
-    entries[chart] = list.map((entry) => {
-      const file = chartFileName(entry.name, entry.version);
-      const url = entry.urls[0];
-      if (!charts.has(file) && url !== undefined) {
-        charts.set(file, {
-          url,
-          ...(entry.digest === undefined ? {} : { digest: `sha256:${entry.digest.toLowerCase()}` }),
-          upstream: upstreamOf(entry),
-          name: entry.name,
-          version: entry.version,
-        });
-      }
-      versions += 1;
-      return { ...entry, urls: url === undefined ? [] : [chartPath(file)] };
-    });
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const write = async (text: string) => {
+    const chunk = Buffer.from(text);
+    hash.update(chunk);
+    bytes += chunk.length;
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= 1 << 20) await flush();
+  };
+  const flush = async () => {
+    await handle.writev(pending.splice(0));
+    pendingBytes = 0;
+  };
+  try {
+    await write(entriesOpening(head));
+    let first = true;
+    for (const [chart, list] of Object.entries(entries)) {
+      const served = list.map((entry) => {
+        const name = chartFileName(entry.name, entry.version);
+        const url = entry.urls[0];
+        if (!charts.has(name) && url !== undefined) {
+          const digest: Digest | null =
+            entry.digest === undefined ? null : `sha256:${entry.digest.toLowerCase()}`;
+          charts.set(name, [name, url, digest, upstreamOf(entry), entry.name, entry.version]);
+        }
+        return { ...entry, urls: url === undefined ? [] : [chartPath(name)] };
+      });
+      versions += served.length;
+      await write(`${first ? '' : ','}${JSON.stringify(chart)}:`);
+      const start = bytes;
+      await write(JSON.stringify(served));
+      spans.push([chart, start, bytes]);
+      first = false;
+    }
+    await write('}}');
+    await flush();
+  } finally {
+    await handle.close();
   }
-  const body = Buffer.from(JSON.stringify({ ...index, entries }));
-  const [gzipped, brotli] = await Promise.all([
-    gzipAsync(body, { level: 6 }),
-    brotliAsync(body, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 5,
-        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-      },
-    }),
-  ]);
-  const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 40)}"`;
-  return { gzip: gzipped, brotli, bytes: body.length, etag, versions, charts };
-}
-
-/** The uncompressed JSON of a served index, inflated while it is read. */
-export function identityStream(index: ServedIndex): Readable {
-  const inflate = createGunzip();
-  inflate.end(index.gzip);
-  return inflate;
+  const tableFile = `${file}.table`;
+  const table: ServedTable = { versions, head, spans, charts: [...charts.values()] };
+  await writeFile(tableFile, JSON.stringify(table), { flag: 'wx' });
+  return { file, digest: `sha256:${hash.digest('hex')}`, bytes, tableFile, versions };
 }

@@ -4,10 +4,11 @@ import type { EventBus } from '../observability/events.ts';
 import type { Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
 import type { IndexValidators } from '../upstream/classic-repo-client.ts';
-import type { IndexBuildJob, IndexBuildResult, IndexSource } from './index-build.ts';
+import type { IndexBuildJob, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import type { RefreshLease } from './refresh-lease.ts';
-import type { ChartSource } from './served-index.ts';
+import type { BuildServedIndex, ServedBuild, ServedBuildJob } from './served-build.ts';
+import type { ChartSource, ServedIndex } from './served-index.ts';
 import {
   readStoredIndexMeta,
   type SpooledIndex,
@@ -17,13 +18,11 @@ import {
 } from './stored-index.ts';
 import type { UpstreamRef } from './upstream-calls.ts';
 
-export type BuildIndex = (job: IndexBuildJob) => Promise<IndexBuildResult>;
-
 export interface FetchOutcome {
   /** A new index was accepted from the upstream and stored. */
   changed: boolean;
   /** Its build, when this fetch made one. */
-  built?: IndexBuildResult;
+  built?: ServedBuild;
 }
 
 /**
@@ -37,6 +36,8 @@ export interface UpstreamIndex {
   readonly config: UpstreamConfig;
   /** Versions in its last good index; undefined until one is known. */
   readonly versions: number | undefined;
+  /** When its stored index was fetched; tells which stored index a served form came from. */
+  readonly fetchedAt: number | undefined;
   /** Reads what the store knows of this upstream (validators, versions). */
   load(): Promise<void>;
   /** Conditional GET; a changed index is parsed, guarded, built and stored. */
@@ -61,7 +62,7 @@ export interface UpstreamIndexOptions {
   client: MirrorUpstream;
   store: Store;
   bus: EventBus;
-  buildIndex: BuildIndex;
+  buildIndex: BuildServedIndex;
   now: () => number;
   /** With replicas: only the lease holder asks the upstream; the others take what it stores. */
   lease?: RefreshLease;
@@ -75,7 +76,9 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
   let versions: number | undefined;
   /** The store's version of the document this replica last read or wrote. */
   let storedVersion: string | undefined;
-  let charts: ReadonlyMap<string, ChartSource> | undefined;
+  let fetchedAt: number | undefined;
+  /** The last build's index: its chart table is parsed only if another upstream needs it. */
+  let lastBuilt: ServedIndex | undefined;
   const source = (file: string): IndexSource => ({
     file,
     upstream: client.url,
@@ -83,10 +86,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     position,
   });
 
-  async function build(
-    job: Omit<IndexBuildJob, 'sources'>,
-    file: string,
-  ): Promise<IndexBuildResult> {
+  async function build(job: Omit<ServedBuildJob, 'sources'>, file: string): Promise<ServedBuild> {
     try {
       return await buildIndex({ ...job, sources: [source(file)] });
     } catch (error) {
@@ -122,6 +122,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     const meta = await readStoredIndexMeta(document);
     validators = meta.validators;
     versions = meta.versions;
+    fetchedAt = meta.fetchedAt;
     storedVersion = info.version;
   }
 
@@ -129,7 +130,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
    * The index another replica stored since this one last looked (one HEAD), built as stored:
    * its writer guarded it against the version before, which is what it replaced.
    */
-  async function adoptNewer(): Promise<IndexBuildResult | undefined> {
+  async function adoptNewer(): Promise<ServedBuild | undefined> {
     const info = await store.statDocument(docKey);
     if (!info || info.version === storedVersion) return undefined;
     const stored = await spool();
@@ -138,8 +139,9 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
       const built = await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file);
       validators = stored.meta.validators;
       versions = stored.meta.versions;
+      fetchedAt = stored.meta.fetchedAt;
       storedVersion = info.version;
-      charts = built.served.charts;
+      lastBuilt = built.served;
       return built;
     } finally {
       await stored.spooled.dispose();
@@ -184,7 +186,8 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
       }
       validators = result.validators;
       versions = built.served.versions;
-      charts = built.served.charts;
+      fetchedAt = meta.fetchedAt;
+      lastBuilt = built.served;
       return { changed: true, built };
     } finally {
       await spooled.dispose();
@@ -197,6 +200,9 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     config: options.config,
     get versions() {
       return versions;
+    },
+    get fetchedAt() {
+      return fetchedAt;
     },
 
     load,
@@ -224,14 +230,14 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     spool,
 
     async charts(signal) {
-      if (charts) return charts;
+      if (lastBuilt) return lastBuilt.charts;
       let fetchError: unknown;
-      await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(
+      const fetched = await this.fetch({ lastGoodVersions: versions, maxShrink: 1 }, signal).catch(
         (error: unknown) => {
           fetchError = error;
         },
       );
-      if (charts) return charts;
+      if (fetched?.built) return fetched.built.served.charts;
       const stored = await spool();
       if (!stored) {
         // Nothing to fall back on: the fetch's own error says whether trying again may help.
@@ -244,9 +250,10 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
         );
       }
       try {
-        charts = (await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file))
-          .served.charts;
-        return charts;
+        lastBuilt = (
+          await build({ lastGoodVersions: undefined, maxShrink: 1 }, stored.spooled.file)
+        ).served;
+        return lastBuilt.charts;
       } finally {
         await stored.spooled.dispose();
       }

@@ -19,6 +19,10 @@ export const storeKeys = Object.freeze({
   /** Which upstreams the served index of a repository was built from, and when. */
   servedIndex: (repo: string) => `repos/${repo}/served`,
   isServedIndex: (key: string) => /^repos\/[^/]+\/served$/.test(key),
+  /** The served form of the index (its bodies, checksums and chart table), for restarts. */
+  servedForm: (repo: string) => `repos/${repo}/served-form`,
+  /** Bodies of the served index, named by their digest: JSON, `.gz`, `.br` and `.table`. */
+  servedBodies: (repo: string) => `repos/${repo}/served-bodies`,
   /** One upstream's last good index, as received (a header line, then its bytes). */
   upstreamIndex: (repo: string, upstreamUrl: string) =>
     `repos/${repo}/upstreams/${sha256Hex(upstreamUrl).slice(0, 16)}`,

@@ -133,10 +133,11 @@ export function tcpProbe(port: number, host = '127.0.0.1'): () => Promise<boolea
 export function httpProbe(
   url: string,
   accept = (res: IncomingMessage) => (res.statusCode ?? 0) < 500,
+  headers: Record<string, string> = {},
 ): () => Promise<boolean> {
   return () =>
     new Promise((resolve) => {
-      const req = request(url, { agent: false, timeout: 2000 }, (res) => {
+      const req = request(url, { agent: false, timeout: 2000, headers }, (res) => {
         res.resume();
         resolve(accept(res));
       });

@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
+import { type ViewSpec, viewFromQuery } from '../../mirror/index-view.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
-import { identityStream } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
-import { matchesEtag, negotiateEncoding } from '../conditional.ts';
+import { createIndexViewCache } from '../index-view-cache.ts';
 import { clientGone, immutableCacheControl as immutable, sendBlob } from '../send-blob.ts';
+import { type IndexBody, sendIndexBody } from '../send-index.ts';
 
 export interface HelmRoutesOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
@@ -13,63 +14,83 @@ export interface HelmRoutesOptions {
   blobCache: BlobMemoryCache;
 }
 
-/** The classic Helm repository face: `/{repo}/index.yaml` and `/{repo}/charts/{file}`. */
+type IndexRequest = FastifyRequest<{
+  Params: { repo: string; view?: string };
+  Querystring: Record<string, unknown>;
+}>;
+type ChartRequest = FastifyRequest<{ Params: { repo: string; view?: string; file: string } }>;
+
+/**
+ * The classic Helm repository face: `/{repo}/index.yaml` and `/{repo}/charts/{file}`, and
+ * views of the index: by query on the repository URL (Helm keeps it on every request it
+ * derives from that URL) or named in the config, served as a repository of their own at
+ * `/{repo}/{view}/`. A view's chart URLs are the full index's, so they resolve to the same
+ * chart routes.
+ */
 export function registerHelmRoutes(
   app: FastifyInstance,
   { mirrors, store, blobCache }: HelmRoutesOptions,
 ): void {
+  const views = createIndexViewCache(store, { entries: 64, bytes: 32 * 1024 * 1024 });
   const mirrorOf = (repo: string) => {
     const mirror = mirrors.get(repo);
     if (!mirror) throw new BallastError('BALLAST_REPO_NOT_FOUND', { repo });
     return mirror;
   };
 
-  // GET and HEAD are declared together so that HEAD keeps the real Content-Length.
-  app.route<{ Params: { repo: string } }>({
-    method: ['GET', 'HEAD'],
-    url: '/:repo/index.yaml',
-    handler: async (request, reply) => {
-      const view = await mirrorOf(request.params.repo).index(clientGone(reply));
-      const { index } = view;
-      const encoding = negotiateEncoding(request.headers['accept-encoding']);
-      const etag = encoding === 'identity' ? index.etag : `${index.etag.slice(0, -1)}-${encoding}"`;
-      reply
-        .header('content-type', 'text/yaml; charset=utf-8')
-        .header('cache-control', 'no-cache')
-        .header('vary', 'accept-encoding')
-        .header('etag', etag)
-        .header('ballast-index-age', Math.max(0, Math.round((Date.now() - view.checkedAt) / 1000)));
-      if (view.staleBecause) reply.header('ballast-stale', view.staleBecause);
-      if (
-        matchesEtag(request.headers['if-none-match'], index.etag) ||
-        matchesEtag(request.headers['if-none-match'], etag)
-      ) {
-        return reply.code(304).send();
-      }
-      const compressed =
-        encoding === 'br' ? index.brotli : encoding === 'gzip' ? index.gzip : undefined;
-      if (compressed) reply.header('content-encoding', encoding);
-      reply.header('content-length', compressed?.length ?? index.bytes);
-      if (request.method === 'HEAD') return reply.send();
-      return reply.send(compressed ?? identityStream(index));
-    },
-  });
+  /** The view a request asks for: a named one, one by query, or none (the full index). */
+  const viewOf = (mirror: RepoMirror, request: IndexRequest): ViewSpec | undefined => {
+    const byQuery = viewFromQuery(request.query);
+    const { view: name } = request.params;
+    if (name === undefined) return byQuery;
+    const named = mirror.views.get(name);
+    if (!named) throw new BallastError('BALLAST_VIEW_NOT_FOUND', { repo: mirror.name, view: name });
+    if (byQuery)
+      throw new BallastError('BALLAST_VIEW_INVALID', { reason: 'a named view takes no query' });
+    return named;
+  };
 
-  app.route<{ Params: { repo: string; file: string } }>({
-    method: ['GET', 'HEAD'],
-    url: '/:repo/charts/:file',
-    handler: async (request, reply) => {
-      const mirror = mirrorOf(request.params.repo);
-      const { file } = request.params;
-      if (file.endsWith('.prov')) {
-        const body = await mirror.provenance(file, clientGone(reply));
-        return reply
-          .header('content-type', 'application/pgp-signature')
-          .header('cache-control', immutable)
-          .send(body);
-      }
-      const blob = await mirror.chart(file, clientGone(reply));
-      return sendBlob(request, reply, blob, { store, blobCache, contentType: 'application/gzip' });
-    },
-  });
+  const sendIndex = async (request: IndexRequest, reply: FastifyReply) => {
+    const mirror = mirrorOf(request.params.repo);
+    const view = viewOf(mirror, request);
+    const served = await mirror.index(clientGone(reply));
+    const { index } = served;
+    reply.header(
+      'ballast-index-age',
+      Math.max(0, Math.round((Date.now() - served.checkedAt) / 1000)),
+    );
+    if (served.staleBecause) reply.header('ballast-stale', served.staleBecause);
+    const body: IndexBody = view
+      ? await views.get(mirror.name, index, view)
+      : {
+          etag: index.etag,
+          identity: index.body ?? index.identity,
+          ...(index.compressed
+            ? { gzip: index.compressed.gzip, brotli: index.compressed.brotli }
+            : {}),
+        };
+    return sendIndexBody(request, reply, body, store);
+  };
+
+  const sendChart = async (request: ChartRequest, reply: FastifyReply) => {
+    const mirror = mirrorOf(request.params.repo);
+    const { view, file } = request.params;
+    if (view !== undefined && !mirror.views.has(view))
+      throw new BallastError('BALLAST_VIEW_NOT_FOUND', { repo: mirror.name, view });
+    if (file.endsWith('.prov')) {
+      const body = await mirror.provenance(file, clientGone(reply));
+      return reply
+        .header('content-type', 'application/pgp-signature')
+        .header('cache-control', immutable)
+        .send(body);
+    }
+    const blob = await mirror.chart(file, clientGone(reply));
+    return sendBlob(request, reply, blob, { store, blobCache, contentType: 'application/gzip' });
+  };
+
+  // GET and HEAD are declared together so that HEAD keeps the real Content-Length.
+  for (const prefix of ['/:repo', '/:repo/:view']) {
+    app.route({ method: ['GET', 'HEAD'], url: `${prefix}/index.yaml`, handler: sendIndex });
+    app.route({ method: ['GET', 'HEAD'], url: `${prefix}/charts/:file`, handler: sendChart });
+  }
 }

@@ -18,7 +18,8 @@ export function registerOpsRoutes(
 
   app.get('/-/readyz', async (_request, reply) => {
     const repos = Object.fromEntries([...mirrors].map(([name, mirror]) => [name, mirror.status()]));
-    const ready = isAccepting();
+    // Not ready while a stored index is still loading: this instance would make clients wait.
+    const ready = isAccepting() && Object.values(repos).every((status) => !status.loading);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', repos });
   });
 

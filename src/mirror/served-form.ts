@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Store } from '../store/store.ts';
+import { runIndexCompression } from './run-index-build.ts';
+import {
+  type CompressedForms,
+  etagOf,
+  type ServedIndex,
+  type StoredBody,
+  servedIndexOf,
+  smallIndexBytes,
+} from './served-index.ts';
+import { spoolIndex } from './stored-index.ts';
+
+/** Which stored upstream document (by its fetch time) a served form was built from. */
+export interface FormSource {
+  url: string;
+  fetchedAt: number;
+}
+
+/** The served index as kept across restarts, with what it was built from. */
+export interface ServedForm {
+  /** Upstream URLs it was built from, in the configured order. */
+  from: string[];
+  /** When an upstream last confirmed it. */
+  checkedAt: number;
+  sources: FormSource[];
+  index: ServedIndex;
+}
+
+interface FormDocument {
+  format: 2;
+  from: string[];
+  checkedAt: number;
+  sources: FormSource[];
+  identity: StoredBody;
+  table: StoredBody;
+  versions: number;
+  gzip?: StoredBody;
+  brotli?: StoredBody;
+}
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * One small document, one atomic write: a header line with the sha256 of the rest, then
+ * where the served index came from and the digests of its body, its table and its
+ * compressed forms, each a document of its own.
+ */
+export async function saveServedForm(store: Store, key: string, form: ServedForm): Promise<void> {
+  const { index } = form;
+  const document: FormDocument = {
+    format: 2,
+    from: form.from,
+    checkedAt: form.checkedAt,
+    sources: form.sources,
+    identity: index.identity,
+    table: index.table,
+    versions: index.versions,
+    ...(index.compressed ? index.compressed.stored : {}),
+  };
+  const body = JSON.stringify(document);
+  await store.putDocument(key, `${JSON.stringify({ sha256: sha256(body) })}\n${body}`);
+}
+
+export type LoadedForm = { form: ServedForm } | { absent: true } | { corrupt: string };
+
+/**
+ * Reads a served form back and checks it: the document against its own checksum, every body
+ * against its digest. Anything that fails is reported as corrupt, never served.
+ */
+export async function loadServedForm(store: Store, key: string): Promise<LoadedForm> {
+  const raw = await store.getDocument(key);
+  if (!raw) return { absent: true };
+  const newline = raw.indexOf(0x0a);
+  let document: FormDocument;
+  try {
+    const header = JSON.parse(raw.subarray(0, newline).toString()) as { sha256?: string };
+    const body = raw.subarray(newline + 1);
+    if (newline < 0 || header.sha256 !== sha256(body))
+      return { corrupt: 'the document does not match its checksum' };
+    document = JSON.parse(body.toString()) as FormDocument;
+    if (document.format !== 2) return { corrupt: `format ${String(document.format)}` };
+  } catch (error) {
+    return { corrupt: `unreadable: ${(error as Error).message}` };
+  }
+  const small = document.identity.size <= smallIndexBytes;
+  const [identity, table, gzip, brotli] = await Promise.all([
+    small ? readVerified(store, document.identity) : bodyMatches(store, document.identity),
+    readVerified(store, document.table),
+    document.gzip && readVerified(store, document.gzip),
+    document.brotli && readVerified(store, document.brotli),
+  ]);
+  if (!identity) return { corrupt: `body ${document.identity.digest} is missing or altered` };
+  if (!table) return { corrupt: `table ${document.table.digest} is missing or altered` };
+  const index = servedIndexOf(
+    {
+      identity: document.identity,
+      table: document.table,
+      versions: document.versions,
+      bytes: document.identity.size,
+      etag: etagOf(document.identity.digest),
+      ...(Buffer.isBuffer(identity) ? { body: identity } : {}),
+    },
+    table,
+  );
+  // A compressed form that fails is only made again; the identity body is what matters.
+  if (gzip && brotli && document.gzip && document.brotli) {
+    index.compressed = { gzip, brotli, stored: { gzip: document.gzip, brotli: document.brotli } };
+  }
+  const { from, checkedAt, sources } = document;
+  return { form: { from, checkedAt, sources, index } };
+}
+
+async function bodyMatches(store: Store, body: StoredBody): Promise<boolean> {
+  try {
+    const stream = await store.openDocument(body.key);
+    if (!stream) return false;
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return size === body.size && `sha256:${hash.digest('hex')}` === body.digest;
+  } catch {
+    return false;
+  }
+}
+
+async function readVerified(store: Store, body: StoredBody): Promise<Buffer | undefined> {
+  const bytes = await store.getDocument(body.key).catch(() => undefined);
+  return bytes && `sha256:${sha256(bytes)}` === body.digest ? bytes : undefined;
+}
+
+/**
+ * The gzip and brotli forms of the identity body, made in a child process from a copy of it
+ * and stored next to it. A large index is served as identity meanwhile.
+ */
+export async function compressServedIndex(
+  store: Store,
+  index: ServedIndex,
+): Promise<CompressedForms> {
+  const identity = index.body
+    ? Readable.from([index.body])
+    : await store.openDocument(index.identity.key);
+  if (!identity) throw new Error(`the served index ${index.identity.key} is gone`);
+  const spooled = await spoolIndex(identity);
+  try {
+    const files = await runIndexCompression(spooled.file);
+    const keep = async (file: string, suffix: string) => {
+      const bytes = await readFile(file);
+      const stored: StoredBody = {
+        key: `${index.identity.key}${suffix}`,
+        digest: `sha256:${sha256(bytes)}`,
+        size: bytes.length,
+      };
+      await store.putDocument(stored.key, bytes);
+      return { bytes, stored };
+    };
+    const gzip = await keep(files.gzip, '.gz');
+    const brotli = await keep(files.brotli, '.br');
+    return {
+      gzip: gzip.bytes,
+      brotli: brotli.bytes,
+      stored: { gzip: gzip.stored, brotli: brotli.stored },
+    };
+  } finally {
+    await spooled.dispose();
+  }
+}
