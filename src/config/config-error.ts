@@ -26,13 +26,13 @@ export function configError(
   let problem = issue ? expectation(issue) : 'invalid';
   if (issue?.code === 'unrecognized_keys')
     problem = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  else if (!/\bgot\b/.test(problem)) problem += `, got ${describe(value)}`;
+  else if (!/\bgot\b/.test(problem)) problem += `, got ${describe(value, path)}`;
   const culprits =
     issue?.code === 'unrecognized_keys' ? issue.keys.map((k) => [...path, k]) : [path];
   const source = overrides.find((o) =>
     culprits.some((p) => startsWith(p, o.path) || startsWith(o.path, p)),
   );
-  if (source) problem += ` (from ${source.name}=${source.value})`;
+  if (source) problem += ` (from ${source.name}=${describeText(source.value, source.path)})`;
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem(s))` : '';
   return new BallastError('BALLAST_CONFIG_INVALID', { key, problem: problem + more });
 }
@@ -50,6 +50,8 @@ export function formatConfigPath(path: readonly PropertyKey[]): string {
 function expectation(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
+      // A key that must be absent says why in its own message.
+      if (issue.expected === 'never') return issue.message;
       return `expected ${typeNames[issue.expected] ?? issue.expected}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
@@ -75,11 +77,23 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-/** A value as it would be written in YAML, cut short: a config error never echoes a novel. */
-function describe(value: unknown): string {
+/** Keys under which a value may be a secret: such values are never shown. */
+const secretKeys = new Set(['auth', 'credentials', 'password', 'token', 'headers']);
+
+/**
+ * A value as it would be written in YAML, cut short (a config error never echoes a novel),
+ * with secrets left out: nothing under a secret-bearing key, no credentials inside a URL.
+ */
+function describe(value: unknown, path: readonly PropertyKey[]): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return describeText(JSON.stringify(value) ?? String(value), path);
+}
+
+function describeText(text: string, path: readonly PropertyKey[]): string {
+  if (path.some((segment) => typeof segment === 'string' && secretKeys.has(segment)))
+    return 'a value not shown here (it may hold a secret)';
+  const shown = text.replace(/\/\/[^/@\s"]*@/g, '//(credentials)@');
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }
 
 function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
