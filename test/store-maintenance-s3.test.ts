@@ -9,9 +9,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { quarantineKey } from '../src/maintenance/verify-store.ts';
 import { s3ObjectKeys } from '../src/store/s3/s3-store.ts';
 import type { Digest } from '../src/store/store.ts';
+import { storeKeys } from '../src/store/store-keys.ts';
 import { startBallastProcess } from './support/ballast.ts';
 import { cliJson, runBallastCli, writeBallastConfig } from './support/ballast-cli.ts';
 import { buildClassicRepo, type ClassicRepo } from './support/classic-repo.ts';
@@ -133,7 +133,7 @@ describe('ballast store verify and gc on an S3 bucket', () => {
     assert.equal(quarantine.code, 1);
     assert.equal(cliJson<VerifyJson>(quarantine).damaged[0]?.quarantined, true);
     assert.equal(await exists(keys.blob(digest)), false, 'the damaged blob is gone');
-    assert.deepEqual(await getObject(keys.document(quarantineKey(digest))), bytes);
+    assert.deepEqual(await getObject(keys.document(storeKeys.quarantine(digest))), bytes);
     const clean = await cli(['verify', '--json']);
     assert.equal(clean.code, 0, clean.stdout);
 
