@@ -9,6 +9,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { clockSlackMs } from '../src/maintenance/gc-store.ts';
 import { s3ObjectKeys } from '../src/store/s3/s3-store.ts';
 import type { Digest } from '../src/store/store.ts';
 import { storeKeys } from '../src/store/store-keys.ts';
@@ -38,8 +39,6 @@ const sha256 = (bytes: Uint8Array) =>
   `sha256:${createHash('sha256').update(bytes).digest('hex')}` as Digest;
 const prefix = 'mirror/';
 const keys = s3ObjectKeys(prefix);
-/** gc keeps whatever is younger than the grace plus this slack for clocks (gc-store.ts). */
-const gcClockSlackMs = 60_000;
 
 describe('ballast store verify and gc on an S3 bucket', () => {
   let rgw: Rgw;
@@ -150,7 +149,7 @@ describe('ballast store verify and gc on an S3 bucket', () => {
   test('gc removes an old unreferenced blob, keeps every referenced one and those written during the run', async () => {
     // S3 cannot back-date an object: wait until the stray is older than grace + slack.
     const grace = 1000;
-    await sleep(Math.max(0, orphanWrittenAt + grace + gcClockSlackMs + 2000 - Date.now()));
+    await sleep(Math.max(0, orphanWrittenAt + grace + clockSlackMs + 2000 - Date.now()));
     const recent = await putStrayBlob('recent');
 
     const dry = await cli(['gc', '--grace', '1s', '--dry-run', '--json']);
