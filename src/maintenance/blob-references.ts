@@ -5,49 +5,12 @@ import { parseIndex } from '../helm/index-parse.ts';
 import { unspoolStoredIndex } from '../mirror/stored-index.ts';
 import { parseChartManifest } from '../oci/manifest.ts';
 import { type Digest, isDigest, type Store } from '../store/store.ts';
-
-/**
- * Every kind of document the store holds, and what it says about blobs:
- * - `root`: the digests it names are in use (stored indexes, file-mirror entries);
- * - `chart-manifest`: keyed by a chart's digest, names blobs (the OCI config) in use while that
- *   chart is, and goes when the chart goes;
- * - `chart-document`: keyed by a chart's digest, names no blob, goes with the chart;
- * - `pointer`: holds a chart's digest (manifest digest → chart), goes with the chart;
- * - `none`: names no blob.
- * A document that matches no kind stops garbage collection: it may name blobs in use.
- */
-const documentKinds = Object.freeze([
-  { name: 'upstream index', pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
-  { name: 'served upstreams', pattern: /^repos\/[^/]+\/served$/, role: 'none' },
-  { name: 'served form', pattern: /^repos\/[^/]+\/served-form$/, role: 'none' },
-  {
-    name: 'served body',
-    pattern: /^repos\/[^/]+\/served-bodies\/[0-9a-f]{64}\.json(\.gz|\.br|\.table)?$/,
-    role: 'none',
-  },
-  { name: 'chart pins', pattern: /^repos\/[^/]+\/pins$/, role: 'root' },
-  {
-    name: 'provenance',
-    pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/,
-    role: 'chart-document',
-  },
-  { name: 'file entry', pattern: /^files\/[^/]+\/entries\/[0-9a-f]{64}$/, role: 'root' },
-  {
-    name: 'upstream manifest',
-    pattern: /^oci\/upstream-manifests\/[0-9a-f]{64}$/,
-    role: 'chart-manifest',
-  },
-  { name: 'built manifest', pattern: /^oci\/manifests\/[0-9a-f]{64}$/, role: 'chart-manifest' },
-  { name: 'manifest pointer', pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
-  { name: 'quarantined blob', pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
-  { name: 'refresh lease', pattern: /^leases\/repos\/[^/]+\/[0-9a-f]{16}$/, role: 'none' },
-] as const);
-
-export type DocumentRole = (typeof documentKinds)[number]['role'];
-
-export function documentRole(key: string): DocumentRole | undefined {
-  return documentKinds.find((kind) => kind.pattern.test(key))?.role;
-}
+import {
+  type DocumentKindName,
+  type DocumentRole,
+  documentKindOf,
+  documentKinds,
+} from '../store/store-keys.ts';
 
 /** What the store's documents say is in use, and the documents that hang off each chart. */
 export interface BlobReferences {
@@ -67,16 +30,21 @@ export interface BlobReferences {
  */
 export async function collectBlobReferences(store: Store): Promise<BlobReferences> {
   const keys = await store.listDocuments('');
-  const unknown = keys.find((key) => documentRole(key) === undefined);
-  if (unknown !== undefined)
-    throw new BallastError('BALLAST_STORE_GC_REFUSED', {
-      reason: `the store holds a document this version does not know (${unknown}); it may name blobs that are in use`,
-    });
+  // The kinds of document and their roles are declared with the keys, in store-keys.ts.
+  const kinds = new Map<string, DocumentKindName>();
+  for (const key of keys) {
+    const kind = documentKindOf(key);
+    if (kind === undefined)
+      throw new BallastError('BALLAST_STORE_GC_REFUSED', {
+        reason: `the store holds a document this version does not know (${key}); it may name blobs that are in use`,
+      });
+    kinds.set(key, kind);
+  }
   const used = new Set<Digest>();
   const chartDocuments = new Map<Digest, string[]>();
-  for (const key of keys) {
-    const role = documentRole(key);
-    if (role === 'root') for (const digest of await rootDigests(store, key)) used.add(digest);
+  for (const [key, kind] of kinds) {
+    const { role } = documentKinds[kind];
+    if (role === 'root') for (const digest of await rootDigests(store, key, kind)) used.add(digest);
     if (role === 'chart-manifest' || role === 'chart-document' || role === 'pointer') {
       const chart = await chartOf(store, key, role);
       if (chart) chartDocuments.set(chart, [...(chartDocuments.get(chart) ?? []), key]);
@@ -86,21 +54,22 @@ export async function collectBlobReferences(store: Store): Promise<BlobReference
   for (const [chart, documents] of chartDocuments) {
     if (!used.has(chart)) continue;
     for (const key of documents) {
-      if (documentRole(key) !== 'chart-manifest') continue;
+      const kind = kinds.get(key);
+      if (kind === undefined || documentKinds[kind].role !== 'chart-manifest') continue;
       for (const digest of await manifestBlobs(store, key)) used.add(digest);
     }
   }
   return { used, chartDocuments, documents: keys.length };
 }
 
-async function rootDigests(store: Store, key: string): Promise<Digest[]> {
-  if (key.startsWith('files/')) {
+async function rootDigests(store: Store, key: string, kind: DocumentKindName): Promise<Digest[]> {
+  if (kind === 'fileEntry') {
     const bytes = await store.getDocument(key);
     const entry = bytes && parseFileEntry(bytes);
     if (bytes && !entry) throw refused(key, new Error('not a file entry this version reads'));
     return entry ? [entry.digest] : [];
   }
-  if (key.endsWith('/pins')) {
+  if (kind === 'chartPins') {
     // Charts published without a digest, pinned on first download: in use like listed ones.
     const bytes = await store.getDocument(key);
     try {

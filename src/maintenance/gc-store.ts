@@ -7,7 +7,7 @@ import { collectBlobReferences } from './blob-references.ts';
  * Added to every grace period: a file system stamps times with a coarse clock that can lag the
  * process's by a few milliseconds, and an object store stamps them with its own clock.
  */
-const clockSlackMs = 60_000;
+export const clockSlackMs = 60_000;
 
 export interface GcOptions {
   /** Blobs written less than this long before the run started are kept, referenced or not. */

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { BallastError } from '../errors/ballast-error.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Store } from '../store/store.ts';
-import { quarantineKey, verifyStore } from './verify-store.ts';
+import { storeKeys } from '../store/store-keys.ts';
+import { verifyStore } from './verify-store.ts';
 
 test('verify reads blobs a few at a time, reports each damaged one once, in digest order, and skips blobs removed meanwhile', async (t) => {
   const root = await mkdtemp(path.join(tmpdir(), 'ballast-verify-'));
@@ -56,7 +57,7 @@ test('verify reads blobs a few at a time, reports each damaged one once, in dige
   assert.ok(most > 1 && most <= 3, `at most 3 reads at once (saw ${most})`);
   for (const { digest } of damaged) {
     assert.equal(await store.statBlob(digest), undefined);
-    assert.equal((await store.getDocument(quarantineKey(digest)))?.toString(), 'flipped');
+    assert.equal((await store.getDocument(storeKeys.quarantine(digest)))?.toString(), 'flipped');
   }
   assert.equal((await verifyStore(store, { quarantine: false })).damaged.length, 0);
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isBallastError } from '../errors/ballast-error.ts';
 import type { BlobInfo, Digest, Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 
 export interface DamagedBlob {
   digest: Digest;
@@ -23,11 +24,6 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Blobs read at once; default 4. */
   concurrency?: number;
-}
-
-/** Where the bytes of a damaged blob are kept for inspection. */
-export function quarantineKey(digest: Digest): string {
-  return `quarantine/${digest.slice('sha256:'.length)}`;
 }
 
 /**
@@ -73,7 +69,7 @@ async function checkBlob(
   }
   if (actual === digest) return undefined;
   if (quarantine) {
-    await store.putDocument(quarantineKey(digest), await store.readBlob(digest));
+    await store.putDocument(storeKeys.quarantine(digest), await store.readBlob(digest));
     await store.deleteBlob(digest);
   }
   return { digest, size, actual, quarantined: quarantine };

@@ -18,11 +18,14 @@ export const storeKeys = Object.freeze({
   repo: (repo: string) => `repos/${repo}/`,
   /** Which upstreams the served index of a repository was built from, and when. */
   servedIndex: (repo: string) => `repos/${repo}/served`,
-  isServedIndex: (key: string) => /^repos\/[^/]+\/served$/.test(key),
-  /** The served form of the index (its bodies, checksums and chart table), for restarts. */
+  isServedIndex: (key: string) => documentKinds.servedIndex.pattern.test(key),
+  /** The served form of the index (which bodies, their checksums), for restarts. */
   servedForm: (repo: string) => `repos/${repo}/served-form`,
-  /** Bodies of the served index, named by their digest: JSON, `.gz`, `.br` and `.table`. */
+  /** Where the bodies of the served index are kept, named by their digest. */
   servedBodies: (repo: string) => `repos/${repo}/served-bodies`,
+  /** One body of the served index: the JSON, its `.gz` and `.br` forms, and its `.table`. */
+  servedBody: (repo: string, digest: Digest, form: '' | '.gz' | '.br' | '.table' = '') =>
+    `repos/${repo}/served-bodies/${hex(digest)}.json${form}`,
   /** One upstream's last good index, as received (a header line, then its bytes). */
   upstreamIndex: (repo: string, upstreamUrl: string) =>
     `repos/${repo}/upstreams/${sha256Hex(upstreamUrl).slice(0, 16)}`,
@@ -45,4 +48,68 @@ export const storeKeys = Object.freeze({
   /** A file mirror's entries, one per requested path, named by the path's sha256. */
   fileEntries: (mirror: string) => `files/${mirror}/entries/`,
   fileEntry: (mirror: string, path: string) => `files/${mirror}/entries/${sha256Hex(path)}`,
+
+  /** The bytes of a blob that failed verification, kept for inspection; outside `roots`. */
+  quarantine: (digest: Digest) => `quarantine/${hex(digest)}`,
 });
+
+/** Members of `storeKeys` that name folders or test keys rather than build a document's key. */
+export const storeKeyHelpers = Object.freeze([
+  'roots',
+  'repo',
+  'isServedIndex',
+  'ociManifestCharts',
+  'fileEntries',
+  'servedBodies',
+] as const);
+
+/** The members of `storeKeys` that build the key of one kind of document. */
+export type DocumentKindName = Exclude<keyof typeof storeKeys, (typeof storeKeyHelpers)[number]>;
+
+/**
+ * What a kind of document says about blobs, for garbage collection:
+ * - `root`: the digests it names are in use (stored indexes, file-mirror entries);
+ * - `chart-manifest`: keyed by a chart's digest, names blobs (the OCI config) in use while that
+ *   chart is, and goes when the chart goes;
+ * - `chart-document`: keyed by a chart's digest, names no blob, goes with the chart;
+ * - `pointer`: holds a chart's digest (manifest digest → chart), goes with the chart;
+ * - `none`: names no blob.
+ */
+export type DocumentRole = 'root' | 'chart-manifest' | 'chart-document' | 'pointer' | 'none';
+
+/**
+ * Every kind of document, by the `storeKeys` member that builds its key: the pattern its keys
+ * match and its role. The type makes a new document key in `storeKeys` a compile error until it
+ * is described here, so gc never meets a document it would misread (store-keys.test.ts checks
+ * each pattern against its builder).
+ */
+export const documentKinds = Object.freeze({
+  servedIndex: { pattern: /^repos\/[^/]+\/served$/, role: 'none' },
+  servedForm: { pattern: /^repos\/[^/]+\/served-form$/, role: 'none' },
+  servedBody: {
+    pattern: /^repos\/[^/]+\/served-bodies\/[0-9a-f]{64}\.json(\.gz|\.br|\.table)?$/,
+    role: 'none',
+  },
+  chartPins: { pattern: /^repos\/[^/]+\/pins$/, role: 'root' },
+  upstreamIndex: { pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
+  upstreamLease: { pattern: /^leases\/repos\/[^/]+\/[0-9a-f]{16}$/, role: 'none' },
+  provenance: {
+    pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/,
+    role: 'chart-document',
+  },
+  ociUpstreamManifest: {
+    pattern: /^oci\/upstream-manifests\/[0-9a-f]{64}$/,
+    role: 'chart-manifest',
+  },
+  ociBuiltManifest: { pattern: /^oci\/manifests\/[0-9a-f]{64}$/, role: 'chart-manifest' },
+  ociManifestChart: { pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
+  fileEntry: { pattern: /^files\/[^/]+\/entries\/[0-9a-f]{64}$/, role: 'root' },
+  quarantine: { pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
+} as const satisfies Record<DocumentKindName, { pattern: RegExp; role: DocumentRole }>);
+
+const kindNames = Object.keys(documentKinds) as DocumentKindName[];
+
+/** Which kind of document a key names, or undefined when no version of the layout wrote it. */
+export function documentKindOf(key: string): DocumentKindName | undefined {
+  return kindNames.find((name) => documentKinds[name].pattern.test(key));
+}

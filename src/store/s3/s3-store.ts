@@ -37,6 +37,18 @@ export interface S3StoreOptions extends S3Location {
   onCleanUp?: (outcome: { aborted: number; deleted: number } | { error: unknown }) => void;
 }
 
+/** The object keys of blobs and documents under a prefix: the layout below, in one place. */
+export function s3ObjectKeys(prefix: string) {
+  const blobs = `${prefix}blobs/sha256/`;
+  const documents = `${prefix}docs/`;
+  return {
+    blobs,
+    documents,
+    blob: (digest: Digest) => `${blobs}${checkedDigest(digest).slice('sha256:'.length)}`,
+    document: (key: string) => `${documents}${checkedDocumentKey(key)}`,
+  };
+}
+
 /**
  * The bucket as the store, laid out as the fs store is: `{prefix}blobs/sha256/<hex>`,
  * `{prefix}docs/<key>`, `{prefix}tmp/<time>-<id>` for blobs whose digest is not known in advance.
@@ -49,9 +61,12 @@ export interface S3StoreOptions extends S3Location {
 export function createS3Store(options: S3StoreOptions): Store {
   const { client, bucket, prefix } = options;
   const pageSize = options.pageSize ?? 1000;
-  const blobKey = (digest: Digest) =>
-    `${prefix}blobs/sha256/${checkedDigest(digest).slice('sha256:'.length)}`;
-  const docKey = (key: string) => `${prefix}docs/${checkedDocumentKey(key)}`;
+  const {
+    blob: blobKey,
+    document: docKey,
+    blobs: blobsBase,
+    documents: docsBase,
+  } = s3ObjectKeys(prefix);
   const stopCleanUp = scheduleCleanUp({
     client,
     bucket,
@@ -161,9 +176,8 @@ export function createS3Store(options: S3StoreOptions): Store {
     },
 
     async *listBlobs() {
-      const base = `${prefix}blobs/sha256/`;
-      for await (const object of listObjects(client, bucket, base, pageSize)) {
-        const digest = `sha256:${object.key.slice(base.length)}`;
+      for await (const object of listObjects(client, bucket, blobsBase, pageSize)) {
+        const digest = `sha256:${object.key.slice(blobsBase.length)}`;
         if (isDigest(digest)) yield { digest, size: object.size, modified: object.modified };
       }
     },
@@ -223,10 +237,9 @@ export function createS3Store(options: S3StoreOptions): Store {
     },
 
     async listDocuments(keyPrefix) {
-      const base = `${prefix}docs/`;
       const keys: string[] = [];
-      for await (const object of listObjects(client, bucket, base + keyPrefix, pageSize)) {
-        keys.push(object.key.slice(base.length));
+      for await (const object of listObjects(client, bucket, docsBase + keyPrefix, pageSize)) {
+        keys.push(object.key.slice(docsBase.length));
       }
       return keys.sort();
     },
