@@ -103,8 +103,7 @@ function makeCertificates(dir: string) {
   };
 }
 
-const index =
-  'apiVersion: v1\nentries:\n  demo:\n  - name: demo\n    version: 1.0.0\n    urls: [demo-1.0.0.tgz]\n';
+const index = `apiVersion: v1\nentries:\n  demo:\n  - name: demo\n    version: 1.0.0\n    urls: [demo-1.0.0.tgz]\n    digest: ${'a'.repeat(64)}\n`;
 
 describe('ballast doctor upstream over HTTPS', () => {
   let dir: string;

@@ -12,6 +12,10 @@ export const errorCatalogue = {
     status: 500,
     message: 'config: cannot read {file}: {reason}',
   },
+  BALLAST_SECRET_UNAVAILABLE: {
+    status: 500,
+    message: 'config: {key}: {reason}',
+  },
   BALLAST_BAD_PATH: {
     status: 400,
     message: 'invalid path segment {segment}: {reason}',

@@ -9,16 +9,32 @@ export type HttpStageResult = Omit<StageResult, 'durationMs'> & {
   authorization?: string;
 };
 
-/** GETs index.yaml (classic) or /v2/ (OCI, with an anonymous token when the registry asks). */
+/**
+ * GETs index.yaml (classic) or /v2/ (OCI, with an anonymous token when the registry asks); a
+ * file mirror's folder gets a HEAD, and any answer short of a server error will do.
+ */
 export async function httpStage(
   target: UpstreamTarget,
   options: HttpGetOptions,
 ): Promise<HttpStageResult> {
   let response: HttpResponse;
   try {
-    response = await httpGet(target.probeUrl, options);
+    response = await httpGet(
+      target.probeUrl,
+      target.kind === 'file' ? { ...options, method: 'HEAD' } : options,
+    );
   } catch (error) {
     return failed(target.probeUrl.href, error);
+  }
+  if (target.kind === 'file' && response.status < 500) {
+    return {
+      stage: 'http',
+      status: 'ok',
+      summary: `HTTP ${response.status} for ${response.url.href}`,
+      details: response.redirects,
+      findings: [],
+      response,
+    };
   }
   const details = [
     ...response.redirects,
@@ -56,7 +72,8 @@ export async function httpStage(
       };
     }
   }
-  if (response.status >= 200 && response.status < 300) {
+  // 304 answers a probe's conditional GET: the index has not changed since the last probe.
+  if ((response.status >= 200 && response.status < 300) || response.status === 304) {
     const what =
       target.kind === 'oci'
         ? 'registry answers /v2/'
@@ -98,11 +115,13 @@ export function failed(url: string, error: unknown): HttpStageResult {
   };
 }
 
-export function statusMeaning(status: number, body: string, kind: 'classic' | 'oci'): string {
+export function statusMeaning(status: number, body: string, kind: UpstreamTarget['kind']): string {
   if (/leader changed|etcdserver|request timed out/i.test(body)) {
     return "the upstream's control plane is electing a leader (etcd): transient; Ballast retries it (incident D)";
   }
   if (status === 404) {
+    if (kind === 'file')
+      return 'the upstream does not have this file: a release not (or no longer) published there, or a wrong rewrite';
     return kind === 'oci'
       ? 'no such repository or registry path: check the name (tags replace + with _)'
       : 'no index.yaml here: the repository URL is wrong, or its published branch (e.g. gh-pages) was deleted; Ballast keeps serving the last good index (incident C)';
