@@ -4,6 +4,9 @@ import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { registerProbeMetrics } from '../observability/probe-metrics.ts';
+import { probeSettings, probeTargets } from '../probe/probe-targets.ts';
+import { createProber, type Prober } from '../probe/prober.ts';
 import { createServer } from '../server/create-server.ts';
 import { createMirrors } from './create-mirrors.ts';
 
@@ -14,6 +17,8 @@ export interface RunningBallast {
   mirrors: ReadonlyMap<string, RepoMirror>;
   /** File mirrors (`files:`), by name. */
   files: ReadonlyMap<string, FileMirror>;
+  /** Background probes of every upstream (`probes:`). */
+  prober: Prober;
   /** Stops accepting, lets requests in flight finish, then releases everything. */
   close(): Promise<void>;
 }
@@ -26,6 +31,15 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
   const metrics = createMetrics(bus, () =>
     [...mirrors.values()].map((m) => ({ name: m.name, status: m.status })),
   );
+  registerProbeMetrics(metrics, bus);
+  const prober = createProber({
+    targets: config.probes.enabled ? probeTargets(config) : [],
+    settings: probeSettings(config),
+    intervalMs: config.probes.interval,
+    store,
+    bus,
+    logger,
+  });
   const server = createServer({
     mirrors,
     files,
@@ -43,6 +57,8 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     'ballast is serving',
   );
 
+  await prober.start();
+
   // Warm every index now, so the first client does not wait for the upstream.
   for (const mirror of mirrors.values()) {
     mirror
@@ -57,8 +73,10 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     mirrors,
     files,
+    prober,
     async close() {
       accepting = false;
+      prober.stop();
       await server.close();
       await close();
     },

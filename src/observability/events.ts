@@ -53,6 +53,33 @@ export interface BallastEvents {
     message: string;
   };
   'file:stale-served': { mirror: string; path: string; ageMs: number; code: string };
+  // upstream probes (src/probe): `subject` is a repository or a file mirror
+  'probe:finished': {
+    subject: { kind: 'repo' | 'file'; name: string };
+    upstream: string;
+    /** What this probe saw, before hysteresis. */
+    observed: 'healthy' | 'degraded' | 'down';
+    /** The upstream's state after this probe. */
+    state: 'healthy' | 'degraded' | 'down';
+    since: number;
+    stage?: string;
+    code?: string;
+    message?: string;
+    stages: Array<{ stage: string; status: string; durationMs: number }>;
+    certificateExpiresAt?: number;
+  };
+  'probe:state-changed': {
+    subject: { kind: 'repo' | 'file'; name: string };
+    upstream: string;
+    state: 'healthy' | 'degraded' | 'down';
+    previous: 'healthy' | 'degraded' | 'down';
+    since: number;
+    stage?: string;
+    code?: string;
+    message?: string;
+  };
+  'alert:delivered': { webhook: string; event: string; attempts: number };
+  'alert:failed': { webhook: string; event: string; attempts: number; cause: string };
 }
 
 export type EventName = keyof BallastEvents;
