@@ -5,9 +5,13 @@ import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { registerProbeMetrics } from '../observability/probe-metrics.ts';
+import { createAlerter } from '../probe/alerter.ts';
 import { probeSettings, probeTargets } from '../probe/probe-targets.ts';
 import { createProber, type Prober } from '../probe/prober.ts';
+import { createWebhookSender } from '../probe/webhook-sender.ts';
+import { createSystemClock } from '../resilience/clock.ts';
 import { createServer } from '../server/create-server.ts';
+import { redact } from '../upstream/http-client.ts';
 import { createMirrors } from './create-mirrors.ts';
 
 export interface RunningBallast {
@@ -32,6 +36,10 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     [...mirrors.values()].map((m) => ({ name: m.name, status: m.status })),
   );
   registerProbeMetrics(metrics, bus);
+  const clock = createSystemClock();
+  const senders = config.alerts.webhooks.map((webhook) =>
+    createWebhookSender({ webhook, bus, clock }),
+  );
   const prober = createProber({
     targets: config.probes.enabled ? probeTargets(config) : [],
     settings: probeSettings(config),
@@ -57,6 +65,18 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     'ballast is serving',
   );
 
+  const stopAlerts = createAlerter({
+    alerts: config.alerts,
+    bus,
+    send: (alert) => {
+      for (const sender of senders) sender.send(alert);
+    },
+    stateOf: (repo, upstream) =>
+      prober
+        .upstreams()
+        .find((u) => u.target.subject.name === repo && redact(u.target.url) === upstream)?.record
+        .status.state,
+  });
   await prober.start();
 
   // Warm every index now, so the first client does not wait for the upstream.
@@ -77,6 +97,8 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     async close() {
       accepting = false;
       prober.stop();
+      stopAlerts();
+      for (const sender of senders) sender.stop();
       await server.close();
       await close();
     },
