@@ -94,11 +94,8 @@ export function createAlerter(options: AlerterOptions): () => void {
         message: refusal.message,
       });
     }),
-    bus.on('index:updated', ({ repo }) => {
-      for (const key of open.keys())
-        if (key.startsWith(keyOf('guard', repo, '')) || key === keyOf('stale', repo))
-          open.delete(key);
-    }),
+    bus.on('index:updated', ({ repo }) => closeRepo(repo)),
+    bus.on('index:unchanged', ({ repo }) => closeRepo(repo)),
     bus.on('index:stale-served', ({ repo, ageMs }) => {
       if (ageMs < alerts.staleFor) return;
       const key = keyOf('stale', repo);
