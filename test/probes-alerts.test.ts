@@ -6,13 +6,24 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type BallastProcess, startBallastProcess } from './support/ballast.ts';
 import { type Dnsmasq, startDnsmasq } from './support/dnsmasq.ts';
-import { eventually, metricValue } from './support/http.ts';
+import { eventually, httpRequest, metricValue } from './support/http.ts';
 import { type Nginx, startNginx } from './support/nginx.ts';
 import { removeDir, tempDir } from './support/temp-dir.ts';
 import { makeCertificates } from './support/test-certificates.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
 const intervalMs = 1000;
+
+interface Status {
+  repos: Array<{
+    name: string;
+    upstreams: Array<Record<string, unknown> & { history: unknown[] }>;
+  }>;
+}
+const statusOf = async (url: string) =>
+  JSON.parse((await httpRequest(`${url}/-/status`)).body.toString()) as Status;
+const pick = (value: Record<string, unknown> | undefined, keys: string[]) =>
+  Object.fromEntries(keys.map((key) => [key, value?.[key]]));
 const index = (chart: string) =>
   `apiVersion: v1\nentries:\n  ${chart}:\n  - name: ${chart}\n    version: 1.0.0\n    urls: [${chart}-1.0.0.tgz]\n    digest: ${'a'.repeat(64)}\n`;
 
@@ -29,10 +40,13 @@ describe('probes and alerts', () => {
   let receiver: WebhookReceiver;
   let ballast: BallastProcess;
   let tlsUrl: string;
+  let certificates: ReturnType<typeof makeCertificates>;
+  let config: Record<string, unknown>;
+  let env: NodeJS.ProcessEnv;
 
   before(async () => {
     dir = await tempDir('probes');
-    const certificates = makeCertificates(dir);
+    certificates = makeCertificates(dir);
     for (const repo of ['a', 'c']) {
       await mkdir(join(dir, 'www', repo), { recursive: true });
       await writeFile(join(dir, 'www', repo, 'index.yaml'), index(`chart-${repo}`));
@@ -46,27 +60,26 @@ describe('probes and alerts', () => {
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
     tlsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`;
     receiver = await startWebhookReceiver();
-    ballast = await startBallastProcess(
-      {
-        resolver: { servers: [dns.address] },
-        repos: [
-          { name: 'incident-a', upstreams: [{ url: `http://charts.test:${nginx.port}/a/` }] },
-          { name: 'incident-c', upstreams: [{ url: `${nginx.url}/c/` }] },
-          { name: 'expiring', upstreams: [{ url: tlsUrl }] },
+    env = { WEBHOOK_TOKEN: 'Bearer s3cret', NODE_EXTRA_CA_CERTS: certificates.ca };
+    config = {
+      resolver: { servers: [dns.address] },
+      repos: [
+        { name: 'incident-a', upstreams: [{ url: `http://charts.test:${nginx.port}/a/` }] },
+        { name: 'incident-c', upstreams: [{ url: `${nginx.url}/c/` }] },
+        { name: 'expiring', upstreams: [{ url: tlsUrl }] },
+      ],
+      probes: { interval: `${intervalMs}ms` },
+      alerts: {
+        webhooks: [
+          {
+            url: `${receiver.url}/json`,
+            headers: { Authorization: { env: 'WEBHOOK_TOKEN' } },
+          },
+          { url: `${receiver.url}/slack`, format: 'slack' },
         ],
-        probes: { interval: `${intervalMs}ms` },
-        alerts: {
-          webhooks: [
-            {
-              url: `${receiver.url}/json`,
-              headers: { Authorization: { env: 'WEBHOOK_TOKEN' } },
-            },
-            { url: `${receiver.url}/slack`, format: 'slack' },
-          ],
-        },
       },
-      { env: { WEBHOOK_TOKEN: 'Bearer s3cret', NODE_EXTRA_CA_CERTS: certificates.ca } },
-    );
+    };
+    ballast = await startBallastProcess(config, { env });
   });
   after(async () => {
     await ballast?.stop();
@@ -137,6 +150,24 @@ describe('probes and alerts', () => {
       assert.ok(since - broken <= 2.2 * intervalMs + 1000, `down after ${since - broken} ms`);
     }
     assert.equal(await metricValue(ballast.url, 'ballast_upstream_up', { name: 'incident-a' }), 0);
+    const status = await statusOf(ballast.url);
+    const upstreamOf = (repo: string) => status.repos.find((r) => r.name === repo)?.upstreams[0];
+    assert.deepEqual(pick(upstreamOf('incident-a'), ['url', 'state', 'stage', 'code', 'since']), {
+      url: `http://charts.test:${nginx.port}/a/`,
+      state: 'down',
+      stage: 'dns',
+      code: 'upstream-dns-failed',
+      since: a?.since,
+    });
+    assert.deepEqual(pick(upstreamOf('incident-c'), ['state', 'stage', 'code']), {
+      state: 'down',
+      stage: 'http',
+      code: 'upstream-http-status',
+    });
+    assert.equal(upstreamOf('expiring')?.state, 'degraded');
+    const page = (await httpRequest(`${ballast.url}/`)).body.toString();
+    assert.match(page, /<span class="state down">down<\/span> http:\/\/charts\.test/);
+    assert.match(page, /upstream-http-status/);
 
     await dns.setHosts({ 'charts.test': '127.0.0.1' });
     await writeFile(join(dir, 'www', 'c', 'index.yaml'), index('chart-c'));
@@ -156,6 +187,17 @@ describe('probes and alerts', () => {
       );
     }
     assert.equal(json('expiring').length, 1);
+  });
+
+  it('keeps state and history across a restart', async () => {
+    const { dataDir } = ballast;
+    await ballast.stop();
+    ballast = await startBallastProcess(config, { dataDir, env });
+    const upstream = (await statusOf(ballast.url)).repos.find((r) => r.name === 'incident-a')
+      ?.upstreams[0];
+    assert.equal(upstream?.state, 'healthy');
+    assert.ok(upstream?.history.includes('down'), 'the outage is still in the 24 h history');
+    assert.ok(upstream?.probedAt !== null);
   });
 
   it('sends the same alerts to Slack as incoming-webhook messages', async () => {

@@ -5,6 +5,7 @@ import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { registerProbeMetrics } from '../observability/probe-metrics.ts';
+import { createServingStats } from '../observability/serving-stats.ts';
 import { createAlerter } from '../probe/alerter.ts';
 import { probeSettings, probeTargets } from '../probe/probe-targets.ts';
 import { createProber, type Prober } from '../probe/prober.ts';
@@ -56,6 +57,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     logger,
     isAccepting: () => accepting,
+    status: { upstreams: () => prober.upstreams(), stats: createServingStats(bus, store) },
   });
   const [host, port] = splitListen(config.listen);
   const address = await server.listen({ host, port });

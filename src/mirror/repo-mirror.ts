@@ -359,10 +359,10 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       const cached = verified.get(source.digest) ?? (await store.statBlob(source.digest));
       if (cached) {
         verified.set(cached.digest, cached);
-        bus.emit('cache:hit', { repo: repo.name, kind: 'chart' });
+        bus.emit('cache:hit', { repo: repo.name, kind: 'chart', chart: source.name });
         return cached;
       }
-      bus.emit('cache:miss', { repo: repo.name, kind: 'chart' });
+      bus.emit('cache:miss', { repo: repo.name, kind: 'chart', chart: source.name });
       const fetchChart = (flightSignal: AbortSignal) =>
         fromUpstreams(
           file,

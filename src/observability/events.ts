@@ -6,8 +6,9 @@ import { EventEmitter } from 'node:events';
  */
 export interface BallastEvents {
   'http:response': { route: string; method: string; status: number; durationMs: number };
-  'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
-  'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
+  /** `chart` names the chart of a chart pull (either face), for per-chart pull counts. */
+  'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file'; chart?: string };
+  'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file'; chart?: string };
   'upstream:request': {
     upstream: string;
     kind: string;

@@ -12,6 +12,8 @@ import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerStatusRoutes } from './routes/status-routes.ts';
+import type { StatusSource } from './status/status-document.ts';
 
 export interface ServerOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
@@ -22,6 +24,8 @@ export interface ServerOptions {
   bus: EventBus;
   logger: Logger;
   isAccepting: () => boolean;
+  /** Probes and serving figures for `/` and `/-/status`; without them, no status routes. */
+  status?: StatusSource;
   /** Memory for recently served small blobs. */
   blobCacheBytes?: number;
 }
@@ -94,6 +98,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     4 * 1024 * 1024,
   );
   registerOpsRoutes(app, options);
+  if (options.status)
+    registerStatusRoutes(app, {
+      mirrors: options.mirrors,
+      files: options.files ?? new Map(),
+      status: options.status,
+    });
   registerHelmRoutes(app, { ...options, blobCache });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
