@@ -7,6 +7,8 @@ export const debianPeers = {
   skopeo: { binary: '/usr/bin/skopeo', package: 'skopeo' },
   dnsmasq: { binary: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
   wrk: { binary: '/usr/bin/wrk', package: 'wrk' },
+  chromium: { binary: '/usr/bin/chromium', package: 'chromium' },
+  promtool: { binary: '/usr/bin/promtool', package: 'prometheus' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;

@@ -87,7 +87,7 @@ function strip(history: UpstreamView['history']): string {
     .map((r) => `${r.state} ${r.slots / 2} h`)
     .join(', ');
   const cells = runs
-    .map((r) => `<i class="${r.state ? slotClass[r.state] : 'n'}" style="flex:${r.slots}"></i>`)
+    .map((r) => `<i class="${r.state ? slotClass[r.state] : 'n'} w${r.slots}"></i>`)
     .join('');
   return `<div class="strip" role="img" aria-label="last 24 hours: ${escapeHtml(label || 'no probes')}">${cells}</div>`;
 }
@@ -120,9 +120,9 @@ function chartSection(chart: NonNullable<StatusPageInput['chart']>, base: string
     )
     .join('');
   return `<section aria-labelledby="chart">${title}
-<h3>Classic repository</h3><pre><code>${escapeHtml(commands)}</code></pre>
-<h3>OCI</h3><pre><code>${escapeHtml(oci)}</code></pre>
-<div class="table"><table><caption class="meta">${chart.versions.length} versions</caption><thead><tr><th scope="col">Version</th><th scope="col">App version</th><th scope="col">Digest</th><th scope="col">Created</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+<h3>Classic repository</h3><pre tabindex="0"><code>${escapeHtml(commands)}</code></pre>
+<h3>OCI</h3><pre tabindex="0"><code>${escapeHtml(oci)}</code></pre>
+<div class="table" tabindex="0" role="region" aria-label="Versions"><table><caption class="meta">${chart.versions.length} versions</caption><thead><tr><th scope="col">Version</th><th scope="col">App version</th><th scope="col">Digest</th><th scope="col">Created</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function cacheSection(cache: StatusDocument['cache']): string {
@@ -139,7 +139,7 @@ function cacheSection(cache: StatusDocument['cache']): string {
 <dt>Hit ratio</dt><dd>${ratio} (${cache.hits} hits, ${cache.misses} misses)</dd>
 <dt>Stored</dt><dd>${stored}</dd>
 <dt>Upstream requests</dt><dd>${requests.ok} ok, ${requests['not-modified']} not modified, ${requests.error} failed</dd></dl>
-<h3>Top charts by pulls</h3>${top ? `<div class="table"><table><thead><tr><th scope="col">Chart</th><th scope="col">Repository</th><th scope="col">Pulls</th></tr></thead><tbody>${top}</tbody></table></div>` : '<p class="muted">No pulls yet.</p>'}</section>`;
+<h3>Top charts by pulls</h3>${top ? `<div class="table" tabindex="0" role="region" aria-label="Top charts"><table><thead><tr><th scope="col">Chart</th><th scope="col">Repository</th><th scope="col">Pulls</th></tr></thead><tbody>${top}</tbody></table></div>` : '<p class="muted">No pulls yet.</p>'}</section>`;
 }
 
 function age(seconds: number): string {

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
 
+/** `.w1`…`.wN`: a run of N slots of the history strip (the CSP allows no style attributes). */
+function stripWidths(slots: number): string {
+  return Array.from({ length: slots }, (_, i) => `.w${i + 1}{flex:${i + 1}}`).join('');
+}
+
 /**
  * The one stylesheet of the status page, inline so the page needs no second request and no
  * external asset. Colours carry a word next to them everywhere, never meaning on their own.
@@ -24,7 +29,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;
 code,pre{font-family:ui-monospace,monospace;font-size:.85rem}pre{overflow-x:auto;padding:.5rem;border:1px solid var(--line);border-radius:4px;user-select:all}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dd{margin:0}
 .table{overflow-x:auto}
-`;
+${stripWidths(48)}`;
 
 /** For the Content-Security-Policy: this stylesheet and nothing else. */
 export const statusStyleHash = `'sha256-${createHash('sha256').update(statusStyle).digest('base64')}'`;
