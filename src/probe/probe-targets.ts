@@ -7,7 +7,7 @@ import {
   type UpstreamTarget,
 } from '../doctor/upstream/upstream-target.ts';
 import { rewritePath, upstreamFileUrl } from '../files/file-path.ts';
-import { parseDnsServer } from '../resilience/dns-server-address.ts';
+import { formatDnsServer, parseDnsServer } from '../resilience/dns-server-address.ts';
 
 /** What an upstream belongs to: a repository (`repos[]`) or a file mirror (`files[]`). */
 export interface ProbeSubject {
@@ -68,8 +68,8 @@ export function probeTargets(config: Config): ProbeTarget[] {
 export function probeSettings(config: Config): StageSettings {
   const servers = config.resolver.servers ?? [];
   const dnsServers: DnsServer[] = servers.map((text) => {
-    const { host, port } = parseDnsServer(text);
-    return { text, host, port };
+    const server = parseDnsServer(text);
+    return { text: formatDnsServer(server), host: server.host, port: server.port };
   });
   return {
     resolvers: {

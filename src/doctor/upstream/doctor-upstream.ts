@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { splitHostPort } from '../dns/forward-config.ts';
+import {
+  type DnsServerAddress,
+  formatDnsServer,
+  parseDnsServer,
+} from '../../resilience/dns-server-address.ts';
 import { usageError } from '../doctor-errors.ts';
 import type { Finding } from '../findings.ts';
 import { readTextFile } from '../input/read-input.ts';
@@ -41,7 +45,7 @@ export async function runDoctorUpstream(
     chart: options.chart,
     plainHttp: options.plainHttp,
   });
-  const dnsServers = options.dnsServers.map(parseDnsServer);
+  const dnsServers = options.dnsServers.map(dnsServerOption);
   let ca: string[] | undefined;
   if (options.caFile)
     ca = [
@@ -76,13 +80,13 @@ export async function runDoctorUpstream(
   return report;
 }
 
-function parseDnsServer(text: string): DnsServer {
-  const hostPort = splitHostPort(text, 53);
-  if (!hostPort) throw usageError(`--dns-server ${text} is not IP or IP:port`);
-  return {
-    text: hostPort.host.includes(':')
-      ? `[${hostPort.host}]:${hostPort.port}`
-      : `${hostPort.host}:${hostPort.port}`,
-    ...hostPort,
-  };
+/** The same reading of `IP[:port]` as `resolver.servers`. */
+function dnsServerOption(text: string): DnsServer {
+  let server: DnsServerAddress;
+  try {
+    server = parseDnsServer(text);
+  } catch {
+    throw usageError(`--dns-server ${text} is not IP or IP:port`);
+  }
+  return { text: formatDnsServer(server), host: server.host, port: server.port };
 }
