@@ -37,6 +37,11 @@ export interface BallastUnderTestOptions {
   dir: string;
   /** Write a V8 CPU profile (`--cpu-prof`) into this dir when Ballast exits. */
   cpuProfileDir?: string;
+  /** Replaces the one `/bench` repository (the status bench mirrors a hundred). */
+  repos?: readonly Record<string, unknown>[];
+  /** More top-level config keys, e.g. `probes`. */
+  extraConfig?: Record<string, unknown>;
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -61,7 +66,7 @@ export async function startBallastUnderTest(
       log: { level: 'warn' },
       storage: { fs: { path: join(options.dir, 'data') } },
       // Longer than any run, so no background revalidation lands inside a measurement.
-      repos: [
+      repos: options.repos ?? [
         {
           name: repoPath.slice(1),
           upstreams: [
@@ -71,6 +76,7 @@ export async function startBallastUnderTest(
           refresh: '1h',
         },
       ],
+      ...options.extraConfig,
     };
     // JSON is YAML, and needs no YAML writer.
     await writeFile(configFile, JSON.stringify(config, null, 2));
@@ -81,7 +87,7 @@ export async function startBallastUnderTest(
       {
         name: 'ballast',
         ready: httpProbe(`${url}/-/readyz`, (res) => res.statusCode === 200),
-        readyTimeoutMs: 30_000,
+        readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
         // Time to write the CPU profile on the way out.
         graceMs: 15_000,
       },

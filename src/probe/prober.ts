@@ -24,6 +24,8 @@ export interface ProberOptions {
 export interface ProbedUpstream {
   target: ProbeTarget;
   record: ProbeRecord;
+  /** When the record was last written to the store. */
+  savedAt?: number;
 }
 
 export interface Prober {
@@ -38,6 +40,12 @@ export interface Prober {
 const jitter = 0.1;
 /** The first probe after start comes within this, not a whole interval later. */
 const firstProbeWithinMs = 5_000;
+/**
+ * A probe that only extends the current history run is written to the store at most this
+ * often; a change of state, reason or run is written at once. A restart loses at most this
+ * much of the end of a run, and a hundred upstreams do not mean a hundred writes a minute.
+ */
+const quietWriteEveryMs = 5 * 60_000;
 
 /**
  * Probes each upstream on an interval, one probe in flight per upstream (the next is only
@@ -96,8 +104,23 @@ export function createProber(options: ProberOptions): Prober {
     } else if (previous.lastGood) record.lastGood = previous.lastGood;
     entry.record = record;
     emit(entry, seen.health, outcome, changed ? previous.status.state : undefined);
+    if (!worthWriting(previous, record, entry.savedAt)) return;
+    entry.savedAt = seen.at;
     await saveRecord(store, target, record).catch((error: unknown) =>
       logger.warn({ err: error, upstream: target.url }, 'could not keep the probe record'),
+    );
+  }
+
+  function worthWriting(before: ProbeRecord, after: ProbeRecord, savedAt: number | undefined) {
+    if (savedAt === undefined || now() - savedAt >= quietWriteEveryMs) return true;
+    const { status } = after;
+    return (
+      status.state !== before.status.state ||
+      status.code !== before.status.code ||
+      status.pending?.health !== before.status.pending?.health ||
+      after.history.at(-1)?.from !== before.history.at(-1)?.from ||
+      after.lastGood?.etag !== before.lastGood?.etag ||
+      after.lastGood?.lastModified !== before.lastGood?.lastModified
     );
   }
 
