@@ -38,8 +38,13 @@ export interface Prober {
 
 /** ±10% around the interval, so a hundred upstreams are not all probed in the same second. */
 const jitter = 0.1;
-/** The first probe after start comes within this, not a whole interval later. */
-const firstProbeWithinMs = 5_000;
+/**
+ * Probes running at once across all upstreams. A first probe downloads and parses a whole
+ * index (later ones are conditional GETs answered 304): a hundred of those at once would
+ * hold a hundred bodies in memory and keep the event loop from serving. Enough slots that a
+ * few blackholed upstreams, each holding one until its timeout, do not starve the rest.
+ */
+const maxConcurrentProbes = 8;
 /**
  * A probe that only extends the current history run is written to the store at most this
  * often; a change of state, reason or run is written at once. A restart loses at most this
@@ -63,13 +68,26 @@ export function createProber(options: ProberOptions): Prober {
     record: { url: target.url, status: initialStatus(now()), history: [] },
   }));
   const timers = new Set<NodeJS.Timeout>();
+  const waiting: Array<() => void> = [];
+  let running = 0;
   let stopped = false;
+
+  async function withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= maxConcurrentProbes) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  }
 
   function schedule(entry: ProbedUpstream, delayMs: number) {
     if (stopped) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      probe(entry).finally(() =>
+      withSlot(() => probe(entry)).finally(() =>
         schedule(entry, intervalMs * (1 - jitter + 2 * jitter * random())),
       );
     }, delayMs);
@@ -181,8 +199,8 @@ export function createProber(options: ProberOptions): Prober {
           if (record) entry.record = record;
         }),
       );
-      for (const entry of entries)
-        schedule(entry, random() * Math.min(intervalMs, firstProbeWithinMs));
+      // Spread over the first interval, so that a restart does not probe everything at once.
+      for (const entry of entries) schedule(entry, random() * intervalMs);
     },
     upstreams: () => entries,
     stop() {
