@@ -35,6 +35,11 @@ export function probeTargets(config: Config): ProbeTarget[] {
         chart: upstream.url.startsWith('oci:') ? repo.charts[0] : undefined,
         plainHttp: upstream.plainHttp,
       });
+      // A private registry answers the probe's token request as it answers Ballast's own.
+      if (upstream.credentials) {
+        const { username, password } = upstream.credentials;
+        target.basicAuth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+      }
       targets.push({
         subject: { kind: 'repo', name: repo.name },
         position,

@@ -43,7 +43,11 @@ export async function httpStage(
   if (target.kind === 'oci' && response.status === 401) {
     const challenge = parseBearerChallenge(response.headers['www-authenticate']);
     if (challenge) {
-      const token = await fetchToken(challenge, target.repository ?? '', options);
+      const who = target.basicAuth ? 'token' : 'anonymous token';
+      const tokenOptions = target.basicAuth
+        ? { ...options, headers: { ...options.headers, authorization: target.basicAuth } }
+        : options;
+      const token = await fetchToken(challenge, target.repository ?? '', tokenOptions);
       if ('problem' in token) {
         return {
           stage: 'http',
@@ -53,14 +57,14 @@ export async function httpStage(
           findings: [
             finding(
               'upstream-http-status',
-              `anonymous token from ${challenge.realm} failed: ${token.problem}`,
+              `${who} from ${challenge.realm} failed: ${token.problem}`,
             ),
           ],
           meaning:
             'the registry wants credentials for this repository, or its token service is down',
         };
       }
-      details.push(`anonymous pull token from ${challenge.realm}`);
+      details.push(`${who} for pull from ${challenge.realm}`);
       return {
         stage: 'http',
         status: 'ok',

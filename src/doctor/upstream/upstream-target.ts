@@ -17,6 +17,8 @@ export interface UpstreamTarget {
   repository?: string;
   /** file mirrors: the URL of a file every upstream has, which the payload stage HEADs. */
   fileUrl?: URL;
+  /** OCI: `Basic …` for the registry's token service, from the upstream's credentials. */
+  basicAuth?: string;
 }
 
 /** A file mirror's upstream: the folder must answer HTTP, and `fileUrl` (if any) exist. */
