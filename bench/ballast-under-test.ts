@@ -76,6 +76,8 @@ export async function startBallastUnderTest(
           refresh: '1h',
         },
       ],
+      // No probe requests inside a measurement of serving, unless the bench asks for them.
+      probes: { enabled: false },
       ...options.extraConfig,
     };
     // JSON is YAML, and needs no YAML writer.
