@@ -2,7 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { FileMirror } from '../../files/file-mirror.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
 import { createChartCatalog } from '../status/chart-catalog.ts';
-import { type StatusSource, statusDocument } from '../status/status-document.ts';
+import {
+  type StatusDocument,
+  type StatusSource,
+  statusDocument,
+} from '../status/status-document.ts';
 import { renderStatusPage } from '../status/status-page.ts';
 import { statusStyleHash } from '../status/status-style.ts';
 
@@ -14,6 +18,11 @@ export interface StatusRoutesOptions {
 
 const maxQueryLength = 100;
 const maxResults = 50;
+/**
+ * How long one rendering is served again: probes change the data at most every few seconds,
+ * and a page refreshed by many people (or scraped in a loop) is then built once a second.
+ */
+const reuseMs = 1000;
 
 /** `/-/status` for machines and `/` for people: the same data, the page with a chart browser. */
 export function registerStatusRoutes(
@@ -21,10 +30,22 @@ export function registerStatusRoutes(
   { mirrors, files, status }: StatusRoutesOptions,
 ): void {
   const catalog = createChartCatalog(mirrors);
+  let built: { at: number; document: StatusDocument; json?: string; page?: string } | undefined;
+  const current = () => {
+    const now = Date.now();
+    if (!built || now - built.at >= reuseMs)
+      built = { at: now, document: statusDocument(mirrors, files, status, now) };
+    return built;
+  };
 
-  app.get('/-/status', async (_request, reply) =>
-    reply.header('cache-control', 'no-store').send(statusDocument(mirrors, files, status)),
-  );
+  app.get('/-/status', async (_request, reply) => {
+    const view = current();
+    view.json ??= JSON.stringify(view.document);
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(view.json);
+  });
 
   app.get<{ Querystring: { q?: unknown; repo?: unknown; chart?: unknown } }>(
     '/',
@@ -34,14 +55,23 @@ export function registerStatusRoutes(
       const query = param(request.query.q)?.trim();
       const repo = param(request.query.repo);
       const chart = param(request.query.chart);
-      const page = renderStatusPage({
-        document: statusDocument(mirrors, files, status),
-        base: `${request.protocol}://${request.host}`,
-        ...(query ? { search: { query, results: await catalog.search(query, maxResults) } } : {}),
-        ...(repo && chart
-          ? { chart: { repo, chart, versions: await catalog.versions(repo, chart) } }
-          : {}),
-      });
+      const view = current();
+      const plain = !query && !(repo && chart);
+      // The plain page is the one people keep open and refresh: it is reused with its document.
+      const page =
+        plain && view.page !== undefined
+          ? view.page
+          : renderStatusPage({
+              document: view.document,
+              base: `${request.protocol}://${request.host}`,
+              ...(query
+                ? { search: { query, results: await catalog.search(query, maxResults) } }
+                : {}),
+              ...(repo && chart
+                ? { chart: { repo, chart, versions: await catalog.versions(repo, chart) } }
+                : {}),
+            });
+      if (plain) view.page = page;
       return reply
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
