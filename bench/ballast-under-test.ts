@@ -44,6 +44,11 @@ export interface BallastUnderTestOptions {
   files?: readonly Record<string, unknown>[];
   /** Ready when this path answers 200 (polled every 50 ms); `/-/readyz` by default. */
   readiness?: { path: string; headers?: Record<string, string>; timeoutMs?: number };
+  /** Replaces the one `/bench` repository (the status bench mirrors a hundred). */
+  repos?: readonly Record<string, unknown>[];
+  /** More top-level config keys, e.g. `probes`. */
+  extraConfig?: Record<string, unknown>;
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -69,7 +74,7 @@ export async function startBallastUnderTest(
       storage: options.storage ?? { fs: { path: join(options.dir, 'data') } },
       ...(options.files ? { files: options.files } : {}),
       // Longer than any run, so no background revalidation lands inside a measurement.
-      repos: [
+      repos: options.repos ?? [
         {
           name: repoPath.slice(1),
           upstreams: [
@@ -79,6 +84,9 @@ export async function startBallastUnderTest(
           refresh: '1h',
         },
       ],
+      // No probe requests inside a measurement of serving, unless the bench asks for them.
+      probes: { enabled: false },
+      ...options.extraConfig,
     };
     // JSON is YAML, and needs no YAML writer.
     await writeFile(configFile, JSON.stringify(config, null, 2));
@@ -94,7 +102,7 @@ export async function startBallastUnderTest(
           (res) => res.statusCode === 200,
           options.readiness?.headers,
         ),
-        readyTimeoutMs: options.readiness?.timeoutMs ?? 30_000,
+        readyTimeoutMs: options.readiness?.timeoutMs ?? options.readyTimeoutMs ?? 30_000,
         // Time to write the CPU profile on the way out.
         graceMs: 15_000,
       },

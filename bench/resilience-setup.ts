@@ -85,6 +85,8 @@ export async function startBenchBallast(options: {
           refresh: options.refresh,
         },
       ],
+      // What a client sees is measured, not probe traffic to the failing upstreams.
+      probes: { enabled: false },
     };
     await writeFile(configFile, JSON.stringify(config, null, 2));
     const url = `http://127.0.0.1:${port}`;

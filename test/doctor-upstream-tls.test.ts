@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { requireExecutable } from './support/debian-peers.ts';
 import { type Dnsmasq, startDnsmasq } from './support/dnsmasq.ts';
 import { json, runDoctor } from './support/doctor-cli.ts';
 import { removeDir, tempDir } from './support/temp-dir.ts';
+import { makeCertificates } from './support/test-certificates.ts';
 
 interface UpstreamReport {
   exitCode: number;
@@ -17,94 +14,7 @@ interface UpstreamReport {
   findings: Array<{ rule: string; message: string }>;
 }
 
-/**
- * Certificates made for the test with the openssl command (Debian's openssl): a CA, leaves it
- * signed (valid, expiring, expired, for another name) and a self-signed leaf. `-days -1`
- * gives a certificate whose notAfter is already past.
- */
-function makeCertificates(dir: string) {
-  const openssl = requireExecutable('/usr/bin/openssl', 'openssl');
-  const run = (...args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=Ballast Test CA',
-  );
-  const leaf = (name: string, days: string, names: string) => {
-    run(
-      'req',
-      '-new',
-      ...ec,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name}`,
-    );
-    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${names}\n`);
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      days,
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.pem`,
-    );
-  };
-  leaf('valid', '30', 'DNS:repo.test,DNS:localhost,IP:127.0.0.1');
-  leaf('expiring', '3', 'DNS:repo.test,IP:127.0.0.1');
-  leaf('expired', '-1', 'DNS:repo.test,IP:127.0.0.1');
-  leaf('other', '30', 'DNS:other.test');
-  run(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=repo.test',
-    '-addext',
-    'subjectAltName=DNS:repo.test,IP:127.0.0.1',
-  );
-  const pair = (name: string) => ({
-    key: readFileSync(join(dir, `${name}.key`)),
-    cert: readFileSync(join(dir, `${name}.pem`)),
-  });
-  return {
-    ca: join(dir, 'ca.pem'),
-    valid: pair('valid'),
-    expiring: pair('expiring'),
-    expired: pair('expired'),
-    other: pair('other'),
-    self: pair('self'),
-  };
-}
-
-const index =
-  'apiVersion: v1\nentries:\n  demo:\n  - name: demo\n    version: 1.0.0\n    urls: [demo-1.0.0.tgz]\n';
+const index = `apiVersion: v1\nentries:\n  demo:\n  - name: demo\n    version: 1.0.0\n    urls: [demo-1.0.0.tgz]\n    digest: ${'a'.repeat(64)}\n`;
 
 describe('ballast doctor upstream over HTTPS', () => {
   let dir: string;

@@ -58,6 +58,19 @@ function repoServer(): Server {
         200,
         JSON.stringify({
           apiVersion: 'v1',
+          entries: {
+            demo: [
+              { name: 'demo', version: '1.0.0', urls: ['demo-1.0.0.tgz'], digest: 'd'.repeat(64) },
+            ],
+          },
+        }),
+      );
+    // Helm would skip these entries, and so would the guard: nothing is left to serve.
+    if (path === '/no-urls/index.yaml')
+      return send(
+        200,
+        JSON.stringify({
+          apiVersion: 'v1',
           entries: { demo: [{ name: 'demo', version: '1.0.0' }] },
         }),
       );
@@ -230,6 +243,8 @@ describe('ballast doctor upstream (classic repositories over HTTP)', () => {
       ['broken', 'upstream-payload-invalid'],
       ['duplicate', 'upstream-payload-invalid'],
       ['empty', 'upstream-payload-empty'],
+      // Parsed by the mirror's own parser: entries Helm would skip leave nothing to serve.
+      ['no-urls', 'upstream-payload-empty'],
     ]) {
       const run = await runDoctor(['upstream', `${base}/${path}`, '--json']);
       assert.equal(run.code, 1, path);

@@ -6,7 +6,15 @@ import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { registerProbeMetrics } from '../observability/probe-metrics.ts';
+import { createServingStats } from '../observability/serving-stats.ts';
+import { createAlerter } from '../probe/alerter.ts';
+import { probeSettings, probeTargets } from '../probe/probe-targets.ts';
+import { createProber, type Prober } from '../probe/prober.ts';
+import { createWebhookSender } from '../probe/webhook-sender.ts';
+import { createSystemClock } from '../resilience/clock.ts';
 import { createServer } from '../server/create-server.ts';
+import { redact } from '../upstream/http-client.ts';
 import { createMirrors } from './create-mirrors.ts';
 
 export interface RunningBallast {
@@ -16,6 +24,8 @@ export interface RunningBallast {
   mirrors: ReadonlyMap<string, RepoMirror>;
   /** File mirrors (`files:`), by name. */
   files: ReadonlyMap<string, FileMirror>;
+  /** Background probes of every upstream (`probes:`). */
+  prober: Prober;
   /** Stops accepting, lets requests in flight finish, then releases everything. */
   close(): Promise<void>;
 }
@@ -36,6 +46,19 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
   const metrics = createMetrics(bus, () =>
     [...mirrors.values()].map((m) => ({ name: m.name, status: m.status })),
   );
+  registerProbeMetrics(metrics, bus);
+  const clock = createSystemClock();
+  const senders = config.alerts.webhooks.map((webhook) =>
+    createWebhookSender({ webhook, bus, clock }),
+  );
+  const prober = createProber({
+    targets: config.probes.enabled ? probeTargets(config) : [],
+    settings: probeSettings(config),
+    intervalMs: config.probes.interval,
+    store,
+    bus,
+    logger,
+  });
   const server = createServer({
     mirrors,
     files,
@@ -48,6 +71,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
       maxConnections: config.server.maxConnections,
       headersTimeoutMs: config.server.headersTimeout,
     },
+    status: { upstreams: () => prober.upstreams(), stats: createServingStats(bus, store) },
   });
   const [host, port] = splitListen(config.listen);
   let address: string;
@@ -68,6 +92,20 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     'ballast is serving',
   );
 
+  const stopAlerts = createAlerter({
+    alerts: config.alerts,
+    bus,
+    send: (alert) => {
+      for (const sender of senders) sender.send(alert);
+    },
+    stateOf: (repo, upstream) =>
+      prober
+        .upstreams()
+        .find((u) => u.target.subject.name === repo && redact(u.target.url) === upstream)?.record
+        .status.state,
+  });
+  await prober.start();
+
   // Warm every index now, so the first client does not wait for the upstream.
   for (const mirror of mirrors.values()) {
     mirror
@@ -82,8 +120,12 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     mirrors,
     files,
+    prober,
     async close() {
       accepting = false;
+      prober.stop();
+      stopAlerts();
+      for (const sender of senders) sender.stop();
       await server.close();
       await close();
     },

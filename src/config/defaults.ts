@@ -29,4 +29,8 @@ export const configDefaults = {
   },
   // files[]: documented under `files[]` in docs/configuration.md
   file: { checksum: 'sidecar', refresh: '5m', maxSize: '4GiB', deadline: '30m' },
+  probes: { enabled: true, interval: '1m', timeout: '10s' },
+  alerts: { repeat: '4h', certExpiry: '14d', staleFor: '1h' },
+  // alerts.webhooks[]: documented under `alerts.webhooks[]` in docs/configuration.md
+  webhook: { format: 'json' },
 } as const;

@@ -4,6 +4,7 @@ import { BallastError } from '../errors/ballast-error.ts';
 import { configError } from './config-error.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { type Config, configSchema } from './schema.ts';
+import { resolveSecretRef } from './secret-ref.ts';
 import { checkUpstreamAuth } from './upstream-auth.ts';
 
 export interface LoadedConfig {
@@ -58,6 +59,7 @@ export function parseConfig(
   const result = configSchema.safeParse(raw);
   if (!result.success) throw configError(result.error, raw, overrides);
   checkUpstreamAuth(result.data, env);
+  checkWebhookSecrets(result.data, env);
   return { config: deepFreeze(result.data), envOverrides: overrides.map((o) => o.name) };
 }
 
@@ -78,4 +80,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Webhook header secrets are resolved at load too, so `config check` finds a missing one. */
+function checkWebhookSecrets(config: Config, env: NodeJS.ProcessEnv): void {
+  config.alerts.webhooks.forEach((webhook, i) => {
+    for (const [name, value] of Object.entries(webhook.headers)) {
+      if (typeof value !== 'string')
+        resolveSecretRef(value, `alerts.webhooks[${i}].headers.${name}`, env);
+    }
+  });
 }

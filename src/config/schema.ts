@@ -2,6 +2,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { parseOciUpstreamUrl } from '../oci/oci-reference.ts';
 import { configDefaults as d } from './defaults.ts';
+import { secretRefSchema } from './secret-ref.ts';
 import { parseDuration, parseRatio, parseSize } from './units.ts';
 import { upstreamAuthSchema } from './upstream-auth.ts';
 
@@ -240,6 +241,11 @@ const fileMirror = z.strictObject({
   refresh: duration.prefault(d.file.refresh),
   maxSize: size.prefault(d.file.maxSize),
   deadline: positiveDuration.prefault(d.file.deadline),
+  /** A path every upstream should have (e.g. a checksum file): probes send HEAD for it. */
+  probe: z
+    .string()
+    .regex(/^[^/].*$/, 'expected a path relative to the upstream URL')
+    .optional(),
 });
 
 const files = z
@@ -287,6 +293,32 @@ const s3Storage = z.strictObject({
     })
     .prefault({}),
 });
+
+const probes = z
+  .strictObject({
+    enabled: z.boolean().default(d.probes.enabled),
+    interval: duration
+      .prefault(d.probes.interval)
+      .refine((ms) => ms >= 1000, 'expected at least 1s'),
+    timeout: duration.prefault(d.probes.timeout),
+  })
+  .prefault({});
+
+const webhook = z.strictObject({
+  url: httpUrl,
+  format: z.enum(['json', 'slack']).default(d.webhook.format),
+  /** Header values are written inline (not secret) or as a secret reference. */
+  headers: z.record(z.string().min(1), z.union([z.string(), secretRefSchema])).default({}),
+});
+
+const alerts = z
+  .strictObject({
+    webhooks: z.array(webhook).default([]),
+    repeat: duration.prefault(d.alerts.repeat),
+    certExpiry: duration.prefault(d.alerts.certExpiry),
+    staleFor: duration.prefault(d.alerts.staleFor),
+  })
+  .prefault({});
 
 export const configSchema = z.strictObject({
   listen: listen.default(d.listen),
@@ -351,6 +383,8 @@ export const configSchema = z.strictObject({
       });
     }),
   files,
+  probes,
+  alerts,
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -358,3 +392,4 @@ export type FileMirrorConfig = Config['files'][number];
 export type FileUpstreamConfig = FileMirrorConfig['upstreams'][number];
 export type RepoConfig = Config['repos'][number];
 export type UpstreamConfig = RepoConfig['upstreams'][number];
+export type WebhookConfig = Config['alerts']['webhooks'][number];

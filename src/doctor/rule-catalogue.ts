@@ -278,6 +278,14 @@ export const ruleCatalogue = {
     severity: 'info',
     fix: 'Nothing to do: Helm reads the entry alike; Ballast serves it in canonical form.',
   },
+  'upstream-payload-shrunk': {
+    severity: 'warning',
+    fix: 'Check the publishing job of the upstream; the guard keeps serving the last good index.',
+  },
+  'upstream-file-missing': {
+    severity: 'error',
+    fix: 'Check the probe path and the upstream; downloads of missing files fail over to the next upstream.',
+  },
 } as const satisfies Record<string, { severity: 'error' | 'warning' | 'info'; fix: string }>;
 
 export type RuleId = keyof typeof ruleCatalogue;

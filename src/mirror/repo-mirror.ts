@@ -162,10 +162,10 @@ export function createRepoMirror(options: RepoMirrorOptions): RepoMirror {
       const cached = expected && (verified.get(expected) ?? (await store.statBlob(expected)));
       if (cached) {
         verified.set(cached.digest, cached);
-        bus.emit('cache:hit', { repo: repo.name, kind: 'chart' });
+        bus.emit('cache:hit', { repo: repo.name, kind: 'chart', chart: source.name });
         return cached;
       }
-      bus.emit('cache:miss', { repo: repo.name, kind: 'chart' });
+      bus.emit('cache:miss', { repo: repo.name, kind: 'chart', chart: source.name });
       const fetchChart = (flightSignal: AbortSignal) =>
         fromUpstreams(
           file,

@@ -63,6 +63,18 @@ export function logEvents(bus: EventBus, logger: Logger): void {
       "refused an upstream's copy of a file; trying the next",
     ),
   );
+  bus.on('probe:state-changed', (e) =>
+    log[e.state === 'healthy' ? 'info' : 'warn'](
+      { event: 'probe:state-changed', ...e },
+      `upstream ${e.state} (was ${e.previous})`,
+    ),
+  );
+  bus.on('alert:failed', (e) =>
+    log.warn(
+      { ...e, event: 'alert:failed', alert: e.event },
+      'webhook delivery failed after every retry',
+    ),
+  );
   bus.on('upstream:request', (e) => {
     if (e.outcome !== 'error') return;
     // A 404 is how an upstream says it has no such file (a missing .prov, the checksum names

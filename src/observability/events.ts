@@ -14,8 +14,9 @@ export interface BallastEvents {
   'http:connection-dropped': Record<string, never>;
   /** A store write failed because the disk is full. */
   'store:full': { path: string; reason: string };
-  'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
-  'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file' };
+  /** `chart` names the chart of a chart pull (either face), for per-chart pull counts. */
+  'cache:hit': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file'; chart?: string };
+  'cache:miss': { repo: string; kind: 'chart' | 'prov' | 'index' | 'file'; chart?: string };
   'upstream:request': {
     upstream: string;
     kind: string;
@@ -80,6 +81,33 @@ export interface BallastEvents {
     message: string;
   };
   'file:stale-served': { mirror: string; path: string; ageMs: number; code: string };
+  // upstream probes (src/probe): `subject` is a repository or a file mirror
+  'probe:finished': {
+    subject: { kind: 'repo' | 'file'; name: string };
+    upstream: string;
+    /** What this probe saw, before hysteresis. */
+    observed: 'healthy' | 'degraded' | 'down';
+    /** The upstream's state after this probe. */
+    state: 'healthy' | 'degraded' | 'down';
+    since: number;
+    stage?: string;
+    code?: string;
+    message?: string;
+    stages: Array<{ stage: string; status: string; durationMs: number }>;
+    certificateExpiresAt?: number;
+  };
+  'probe:state-changed': {
+    subject: { kind: 'repo' | 'file'; name: string };
+    upstream: string;
+    state: 'healthy' | 'degraded' | 'down';
+    previous: 'healthy' | 'degraded' | 'down';
+    since: number;
+    stage?: string;
+    code?: string;
+    message?: string;
+  };
+  'alert:delivered': { webhook: string; event: string; attempts: number };
+  'alert:failed': { webhook: string; event: string; attempts: number; cause: string };
 }
 
 export type EventName = keyof BallastEvents;

@@ -1,7 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { type DecodedPacket, decode, encode, RECURSION_DESIRED, streamEncode } from 'dns-packet';
+import {
+  type DecodedPacket,
+  decode,
+  encode,
+  RECURSION_DESIRED,
+  type RecordType,
+  streamEncode,
+} from 'dns-packet';
 import type { Clock } from './clock.ts';
 import type { DnsServerAddress } from './dns-server-address.ts';
 
@@ -20,6 +27,13 @@ export interface DnsQueryOptions {
   /** For the whole exchange with this server, a TCP retry after truncation included. */
   timeoutMs: number;
   signal?: AbortSignal;
+}
+
+export interface DnsExchangeOptions extends DnsQueryOptions {
+  /** 'udp' (the default) or 'tcp' only. */
+  transport?: 'udp' | 'tcp';
+  /** Ask again over TCP when the UDP answer is truncated (default true). */
+  retryTruncatedOverTcp?: boolean;
 }
 
 /** A DNS exchange that got no usable answer; `code` follows c-ares ('ETIMEOUT', …). */
@@ -43,14 +57,37 @@ export async function queryDns(
   type: AddressRecordType,
   options: DnsQueryOptions,
 ): Promise<DnsReply> {
+  return readReply(await exchangeDns(server, name, type, options), type);
+}
+
+/**
+ * One question of any type to one server, answered with the decoded packet: what Ballast's
+ * resolver and `ballast doctor` (which reads rcodes and records of every type) share.
+ */
+export async function exchangeDns(
+  server: DnsServerAddress,
+  name: string,
+  type: RecordType,
+  options: DnsExchangeOptions,
+): Promise<DecodedPacket> {
   const deadline = options.clock.now() + options.timeoutMs;
+  const question = { type, name: name.replace(/\.$/, '') || '.', class: 'IN' as const };
   const query = { type: 'query' as const, id: randomInt(0, 65_536), flags: RECURSION_DESIRED };
-  const packet = { ...query, questions: [{ type, name, class: 'IN' as const }] };
-  let reply = await exchangeUdp(server, encode(packet), packet.id, name, options, deadline);
-  if (reply.flag_tc) {
-    reply = await exchangeTcp(server, streamEncode(packet), packet.id, name, options, deadline);
+  const packet = { ...query, questions: [question] };
+  if (options.transport === 'tcp')
+    return exchangeTcp(server, streamEncode(packet), packet.id, question.name, options, deadline);
+  const reply = await exchangeUdp(
+    server,
+    encode(packet),
+    packet.id,
+    question.name,
+    options,
+    deadline,
+  );
+  if (reply.flag_tc && options.retryTruncatedOverTcp !== false) {
+    return exchangeTcp(server, streamEncode(packet), packet.id, question.name, options, deadline);
   }
-  return readReply(reply, type);
+  return reply;
 }
 
 function readReply(packet: DecodedPacket, type: AddressRecordType): DnsReply {
@@ -70,11 +107,13 @@ function readReply(packet: DecodedPacket, type: AddressRecordType): DnsReply {
 
 function matches(packet: DecodedPacket, id: number, name: string): boolean {
   const question = packet.questions?.[0];
+  // The root is '.' in a question and '' once decoded.
+  const normal = (text: string) => text.toLowerCase().replace(/^\.$/, '');
   return (
     packet.id === id &&
     packet.flag_qr &&
     question !== undefined &&
-    question.name.toLowerCase() === name.toLowerCase()
+    normal(question.name) === normal(name)
   );
 }
 

@@ -17,6 +17,8 @@ import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerStatusRoutes } from './routes/status-routes.ts';
+import type { StatusSource } from './status/status-document.ts';
 
 /** Path segments (chart file names, OCI names) longer than this are refused with 414. */
 const maxParamLength = 300;
@@ -43,6 +45,8 @@ export interface ServerOptions {
   logger: Logger;
   isAccepting: () => boolean;
   connections?: Partial<ConnectionLimits>;
+  /** Probes and serving figures for `/` and `/-/status`; without them, no status routes. */
+  status?: StatusSource;
   /** Memory for recently served small blobs. */
   blobCacheBytes?: number;
 }
@@ -114,6 +118,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     4 * 1024 * 1024,
   );
   registerOpsRoutes(app, options);
+  if (options.status)
+    registerStatusRoutes(app, {
+      mirrors: options.mirrors,
+      files: options.files ?? new Map(),
+      status: options.status,
+      store: options.store,
+    });
   registerHelmRoutes(app, { ...options, blobCache });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {

@@ -26,6 +26,7 @@ const built: Record<DocumentKindName, string> = {
   ociManifestChart: storeKeys.ociManifestChart(manifest),
   fileEntry: storeKeys.fileEntry('tools', 'linux/amd64/tool-1.0.tar.gz'),
   quarantine: storeKeys.quarantine(chart),
+  probeRecord: storeKeys.probeRecord('file', 'helm', 1),
 };
 
 test('every member of storeKeys is a folder helper or a document kind that gc knows', () => {

@@ -45,6 +45,10 @@ export const storeKeys = Object.freeze({
   ociManifestCharts: 'oci/manifest-charts/',
   ociManifestChart: (manifestDigest: string) => `oci/manifest-charts/${hex(manifestDigest)}`,
 
+  /** An upstream's probe state and its day of history, by its place in the config. */
+  probeRecord: (kind: 'repo' | 'file', name: string, position: number) =>
+    `probes/${kind}/${name}/${position}`,
+
   /** A file mirror's entries, one per requested path, named by the path's sha256. */
   fileEntries: (mirror: string) => `files/${mirror}/entries/`,
   fileEntry: (mirror: string, path: string) => `files/${mirror}/entries/${sha256Hex(path)}`,
@@ -105,6 +109,7 @@ export const documentKinds = Object.freeze({
   ociManifestChart: { pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
   fileEntry: { pattern: /^files\/[^/]+\/entries\/[0-9a-f]{64}$/, role: 'root' },
   quarantine: { pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
+  probeRecord: { pattern: /^probes\/(repo|file)\/[^/]+\/\d+$/, role: 'none' },
 } as const satisfies Record<DocumentKindName, { pattern: RegExp; role: DocumentRole }>);
 
 const kindNames = Object.keys(documentKinds) as DocumentKindName[];

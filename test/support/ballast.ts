@@ -35,6 +35,9 @@ export async function startBallastProcess(
       listen: '127.0.0.1:0',
       log: { level: 'info' },
       storage: { fs: { path: dataDir } },
+      // Probes would add requests to the upstreams and resolvers tests count; a test of
+      // probes sets `probes` itself.
+      probes: { enabled: false },
       ...config,
     }),
   );

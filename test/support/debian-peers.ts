@@ -11,6 +11,8 @@ export const debianPeers = {
   htpasswd: { binary: '/usr/bin/htpasswd', package: 'apache2-utils' },
   /** Debian's own Node.js, older than the project's: how `ballast` starts under another Node. */
   debianNode: { binary: '/usr/bin/node', package: 'nodejs' },
+  chromium: { binary: '/usr/bin/chromium', package: 'chromium' },
+  promtool: { binary: '/usr/bin/promtool', package: 'prometheus' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;

@@ -1,16 +1,8 @@
-import { randomInt } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { connect, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import {
-  type Answer,
-  type DecodedPacket,
-  decode,
-  encode,
-  RECURSION_DESIRED,
-  type RecordType,
-  streamEncode,
-} from 'dns-packet';
+import type { Answer, DecodedPacket, RecordType } from 'dns-packet';
+import { createSystemClock } from '../../resilience/clock.ts';
+import { DnsTransportError, exchangeDns } from '../../resilience/dns-wire-client.ts';
 
 export type DnsTransport = 'udp' | 'tcp';
 
@@ -36,101 +28,42 @@ export interface DnsResult {
   error?: string;
 }
 
-/** One DNS question over UDP or TCP, with a deadline; never throws. */
-export function queryDns(query: DnsQuery): Promise<DnsResult> {
-  if (!isIP(query.host)) {
-    return Promise.resolve({
-      status: 'error',
-      answers: [],
-      latencyMs: 0,
-      error: 'not an IP address',
-    });
+const clock = createSystemClock();
+
+/**
+ * One DNS question over UDP or TCP, with a deadline; never throws. The wire exchange is
+ * Ballast's own resolver client: the doctor only turns its outcome into a report, and sees
+ * a truncated UDP answer as it is (it asks over TCP itself when it wants to).
+ */
+export async function queryDns(query: DnsQuery): Promise<DnsResult> {
+  const family = isIP(query.host);
+  if (family !== 4 && family !== 6) {
+    return { status: 'error', answers: [], latencyMs: 0, error: 'not an IP address' };
   }
-  return query.transport === 'udp' ? queryUdp(query) : queryTcp(query);
-}
-
-function packetFor(query: DnsQuery, id: number) {
-  return {
-    type: 'query' as const,
-    id,
-    flags: RECURSION_DESIRED,
-    questions: [
-      { type: query.type, name: query.name.replace(/\.$/, '') || '.', class: 'IN' as const },
-    ],
-  };
-}
-
-function queryUdp(query: DnsQuery): Promise<DnsResult> {
-  return new Promise((resolve) => {
-    const id = randomInt(0, 65536);
-    const socket = createSocket(isIP(query.host) === 6 ? 'udp6' : 'udp4');
-    const started = performance.now();
-    let done = false;
-    const finish = (result: Omit<DnsResult, 'latencyMs'>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.close();
-      resolve({ ...result, latencyMs: Math.round(performance.now() - started) });
-    };
-    const timer = setTimeout(() => finish({ status: 'timeout', answers: [] }), query.timeoutMs);
-    socket.on('error', (error) => finish({ status: 'error', answers: [], error: describe(error) }));
-    socket.on('message', (message) => {
-      const packet = safeDecode(message);
-      // Ignore stray datagrams: only the reply to our question counts.
-      if (!packet || packet.id !== id || packet.type !== 'response') return;
-      finish(resultOf(packet));
-    });
-    socket.send(encode(packetFor(query, id)), query.port, query.host, (error) => {
-      if (error) finish({ status: 'error', answers: [], error: describe(error) });
-    });
-  });
-}
-
-function queryTcp(query: DnsQuery): Promise<DnsResult> {
-  return new Promise((resolve) => {
-    const id = randomInt(0, 65536);
-    const started = performance.now();
-    const socket = connect({ host: query.host, port: query.port });
-    let buffered = Buffer.alloc(0);
-    let done = false;
-    const finish = (result: Omit<DnsResult, 'latencyMs'>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ ...result, latencyMs: Math.round(performance.now() - started) });
-    };
-    const timer = setTimeout(() => finish({ status: 'timeout', answers: [] }), query.timeoutMs);
-    socket.on('connect', () => socket.write(streamEncode(packetFor(query, id))));
-    socket.on('error', (error) => finish({ status: 'error', answers: [], error: describe(error) }));
-    socket.on('close', () =>
-      finish({ status: 'error', answers: [], error: 'connection closed without an answer' }),
-    );
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < 2) return;
-      const length = buffered.readUInt16BE(0);
-      if (buffered.length < 2 + length) return;
-      const packet = safeDecode(buffered.subarray(2, 2 + length));
-      if (!packet || packet.id !== id) {
-        finish({ status: 'error', answers: [], error: 'malformed or mismatched answer' });
-        return;
-      }
-      finish(resultOf(packet));
-    });
-  });
-}
-
-function safeDecode(buffer: Buffer): DecodedPacket | undefined {
+  const started = performance.now();
+  const latencyMs = () => Math.round(performance.now() - started);
   try {
-    return decode(buffer);
-  } catch {
-    return undefined;
+    const packet = await exchangeDns(
+      { host: query.host, port: query.port, family },
+      query.name,
+      query.type,
+      {
+        clock,
+        timeoutMs: query.timeoutMs,
+        transport: query.transport,
+        retryTruncatedOverTcp: false,
+      },
+    );
+    return { ...resultOf(packet), latencyMs: latencyMs() };
+  } catch (error) {
+    const code = error instanceof DnsTransportError ? error.code : undefined;
+    if (code === 'ETIMEOUT') return { status: 'timeout', answers: [], latencyMs: latencyMs() };
+    return { status: 'error', answers: [], latencyMs: latencyMs(), error: describe(code, error) };
   }
 }
 
 function resultOf(packet: DecodedPacket): Omit<DnsResult, 'latencyMs'> {
+  // dns-packet decodes the rcode but its type definitions do not list it.
   const rcode = (packet as DecodedPacket & { rcode?: string }).rcode ?? 'NOERROR';
   const result: Omit<DnsResult, 'latencyMs'> = {
     status: 'answered',
@@ -155,10 +88,10 @@ export function addressesOf(result: DnsResult): string[] {
     .sort();
 }
 
-function describe(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
+function describe(code: string | undefined, error: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET') return 'connection reset';
+  if (code === 'ECONNRESET') return 'connection closed without an answer';
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'no route to host';
-  return code ?? error.message;
+  if (code === 'EBADRESP') return 'malformed or mismatched answer';
+  return code ?? (error instanceof Error ? error.message : String(error));
 }

@@ -18,6 +18,9 @@ export interface HttpGetOptions {
   maxBytes: number;
   headers?: Record<string, string>;
   maxRedirects?: number;
+  /** GET unless told; probes of file mirrors only ask whether a file is there. */
+  method?: 'GET' | 'HEAD';
+  userAgent?: string;
 }
 
 export class HttpGetError extends Error {
@@ -29,7 +32,7 @@ export class HttpGetError extends Error {
   }
 }
 
-/** GET with redirects, a size cap and a deadline, connecting to addresses the stages chose. */
+/** GET (or HEAD) with redirects, a size cap and a deadline, connecting to addresses the stages chose. */
 export async function httpGet(start: URL, options: HttpGetOptions): Promise<HttpResponse> {
   const redirects: string[] = [];
   let url = start;
@@ -71,10 +74,14 @@ function getOnce(
       settled = true;
     };
     const req = request(url, {
-      method: 'GET',
+      method: options.method ?? 'GET',
       lookup,
       ca: options.ca,
-      headers: { 'user-agent': 'ballast-doctor', accept: '*/*', ...options.headers },
+      headers: {
+        'user-agent': options.userAgent ?? 'ballast-doctor',
+        accept: '*/*',
+        ...options.headers,
+      },
     });
     const timer = setTimeout(() => {
       req.destroy(

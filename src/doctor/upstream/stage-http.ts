@@ -9,16 +9,32 @@ export type HttpStageResult = Omit<StageResult, 'durationMs'> & {
   authorization?: string;
 };
 
-/** GETs index.yaml (classic) or /v2/ (OCI, with an anonymous token when the registry asks). */
+/**
+ * GETs index.yaml (classic) or /v2/ (OCI, with an anonymous token when the registry asks); a
+ * file mirror's folder gets a HEAD, and any answer short of a server error will do.
+ */
 export async function httpStage(
   target: UpstreamTarget,
   options: HttpGetOptions,
 ): Promise<HttpStageResult> {
   let response: HttpResponse;
   try {
-    response = await httpGet(target.probeUrl, options);
+    response = await httpGet(
+      target.probeUrl,
+      target.kind === 'file' ? { ...options, method: 'HEAD' } : options,
+    );
   } catch (error) {
     return failed(target.probeUrl.href, error);
+  }
+  if (target.kind === 'file' && response.status < 500) {
+    return {
+      stage: 'http',
+      status: 'ok',
+      summary: `HTTP ${response.status} for ${response.url.href}`,
+      details: response.redirects,
+      findings: [],
+      response,
+    };
   }
   const details = [
     ...response.redirects,
@@ -27,7 +43,11 @@ export async function httpStage(
   if (target.kind === 'oci' && response.status === 401) {
     const challenge = parseBearerChallenge(response.headers['www-authenticate']);
     if (challenge) {
-      const token = await fetchToken(challenge, target.repository ?? '', options);
+      const who = target.basicAuth ? 'token' : 'anonymous token';
+      const tokenOptions = target.basicAuth
+        ? { ...options, headers: { ...options.headers, authorization: target.basicAuth } }
+        : options;
+      const token = await fetchToken(challenge, target.repository ?? '', tokenOptions);
       if ('problem' in token) {
         return {
           stage: 'http',
@@ -37,14 +57,14 @@ export async function httpStage(
           findings: [
             finding(
               'upstream-http-status',
-              `anonymous token from ${challenge.realm} failed: ${token.problem}`,
+              `${who} from ${challenge.realm} failed: ${token.problem}`,
             ),
           ],
           meaning:
             'the registry wants credentials for this repository, or its token service is down',
         };
       }
-      details.push(`anonymous pull token from ${challenge.realm}`);
+      details.push(`${who} for pull from ${challenge.realm}`);
       return {
         stage: 'http',
         status: 'ok',
@@ -56,7 +76,8 @@ export async function httpStage(
       };
     }
   }
-  if (response.status >= 200 && response.status < 300) {
+  // 304 answers a probe's conditional GET: the index has not changed since the last probe.
+  if ((response.status >= 200 && response.status < 300) || response.status === 304) {
     const what =
       target.kind === 'oci'
         ? 'registry answers /v2/'
@@ -98,11 +119,13 @@ export function failed(url: string, error: unknown): HttpStageResult {
   };
 }
 
-export function statusMeaning(status: number, body: string, kind: 'classic' | 'oci'): string {
+export function statusMeaning(status: number, body: string, kind: UpstreamTarget['kind']): string {
   if (/leader changed|etcdserver|request timed out/i.test(body)) {
     return "the upstream's control plane is electing a leader (etcd): transient; Ballast retries it (incident D)";
   }
   if (status === 404) {
+    if (kind === 'file')
+      return 'the upstream does not have this file: a release not (or no longer) published there, or a wrong rewrite';
     return kind === 'oci'
       ? 'no such repository or registry path: check the name (tags replace + with _)'
       : 'no index.yaml here: the repository URL is wrong, or its published branch (e.g. gh-pages) was deleted; Ballast keeps serving the last good index (incident C)';

@@ -1,4 +1,5 @@
-import { load } from 'js-yaml';
+import { isBallastError } from '../../errors/ballast-error.ts';
+import { type ParsedIndex, parseIndex } from '../../helm/index-parse.ts';
 import { finding } from '../findings.ts';
 import { type HttpGetOptions, type HttpResponse, httpGet } from './http-get.ts';
 import { failed, statusMeaning } from './stage-http.ts';
@@ -7,37 +8,50 @@ import type { UpstreamTarget } from './upstream-target.ts';
 
 type PayloadResult = Omit<StageResult, 'durationMs'>;
 
-/** index.yaml must parse strictly (as Helm parses it) and list at least one chart. */
-export function classicPayloadStage(response: HttpResponse): PayloadResult {
-  const text = response.body.toString('utf8');
-  let index: unknown;
+/** The last good index of this upstream, for probes that compare against it. */
+export interface PreviousIndex {
+  versions: number;
+  /** guard.maxShrink of the repository: a fraction between 0 and 1. */
+  maxShrink: number;
+}
+
+export type ClassicPayloadResult = PayloadResult & { versions?: number };
+
+/**
+ * index.yaml must parse with Ballast's own parser (strict YAML as Helm parses it, the rules
+ * the guard applies) and list at least one chart; with a previous index, it must not have
+ * shrunk past the guard's limit. A 304 answer to a probe's conditional GET is the previous
+ * index, unchanged.
+ */
+export function classicPayloadStage(
+  response: HttpResponse,
+  previous?: PreviousIndex,
+): ClassicPayloadResult {
+  if (response.status === 304 && previous) {
+    return {
+      stage: 'payload',
+      status: 'ok',
+      summary: `index.yaml unchanged (304), ${previous.versions} versions`,
+      details: [],
+      findings: [],
+      versions: previous.versions,
+    };
+  }
+  let parsed: ParsedIndex;
   try {
-    // JSON is valid YAML, but JSON.parse is much faster on large indexes.
-    index = text.trimStart().startsWith('{') ? JSON.parse(text) : load(text);
+    parsed = parseIndex(response.body, response.url.href);
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    if (!isBallastError(error)) throw error;
     return invalid(
-      `index.yaml does not parse: ${reason}`,
+      `index.yaml does not parse: ${error.message.split('\n')[0]}`,
       'an HTML error page, a truncated download or a broken publishing job; Helm refuses it too, and the Ballast guard keeps the last good index',
     );
   }
-  const entries = isRecord(index) ? index.entries : undefined;
-  if (!isRecord(index) || (entries !== undefined && entries !== null && !isRecord(entries))) {
-    return invalid(
-      'the document is not a Helm repository index (no entries map)',
-      'the URL serves some other YAML: check that it points at the repository root',
-    );
-  }
-  const charts = isRecord(entries) ? Object.entries(entries) : [];
-  const versions = charts.reduce(
-    (sum, [, list]) => sum + (Array.isArray(list) ? list.length : 0),
-    0,
-  );
-  const details = [
-    `apiVersion ${String(index.apiVersion ?? '(missing)')}`,
-    `generated ${String(index.generated ?? '(missing)')}`,
-  ];
-  if (charts.length === 0 || versions === 0) {
+  const { index, versions, skipped } = parsed;
+  const charts = Object.keys(index.entries);
+  const details = [`apiVersion ${index.apiVersion}`, `generated ${index.generated ?? '(missing)'}`];
+  if (skipped.length > 0) details.push(`${skipped.length} entries Helm would skip`);
+  if (versions === 0) {
     return {
       stage: 'payload',
       status: 'fail',
@@ -51,19 +65,26 @@ export function classicPayloadStage(response: HttpResponse): PayloadResult {
       ],
       meaning:
         'an empty index: a publishing job that wiped the repository; the Ballast guard refuses it and keeps the last good one',
+      versions,
     };
   }
-  const sample = charts
-    .slice(0, 5)
-    .map(([name]) => name)
-    .join(', ');
-  return {
-    stage: 'payload',
-    status: 'ok',
-    summary: `index.yaml lists ${charts.length} chart${charts.length === 1 ? '' : 's'}, ${versions} version${versions === 1 ? '' : 's'}`,
-    details: [...details, `charts ${sample}${charts.length > 5 ? ', …' : ''}`],
-    findings: [],
-  };
+  const sample = charts.slice(0, 5).join(', ');
+  const summary = `index.yaml lists ${charts.length} chart${charts.length === 1 ? '' : 's'}, ${versions} version${versions === 1 ? '' : 's'}`;
+  details.push(`charts ${sample}${charts.length > 5 ? ', …' : ''}`);
+  if (previous && versions < previous.versions * (1 - previous.maxShrink)) {
+    const message = `${response.url.href} lists ${versions} versions, down from ${previous.versions}: more than the guard allows`;
+    return {
+      stage: 'payload',
+      status: 'warn',
+      summary: `${summary}, down from ${previous.versions}`,
+      details,
+      findings: [finding('upstream-payload-shrunk', message)],
+      meaning:
+        'the index shrank more than guard.maxShrink: a broken publishing job; the guard refuses it and keeps serving the last good index',
+      versions,
+    };
+  }
+  return { stage: 'payload', status: 'ok', summary, details, findings: [], versions };
 }
 
 /** The OCI tag list of the repository must answer and hold at least one tag. */
@@ -135,8 +156,4 @@ function invalid(message: string, meaning: string): PayloadResult {
     findings: [finding('upstream-payload-invalid', message)],
     meaning,
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -32,3 +32,11 @@ export function statusOf(findings: readonly Finding[]): 'ok' | 'warn' | 'fail' {
   if (findings.some((f) => f.severity === 'warning')) return 'warn';
   return 'ok';
 }
+
+/** Keeps only the fields of a StageResult (stages carry working data, such as bodies, between them). */
+export function stripExtras(stage: StageResult): StageResult {
+  const { stage: name, status, summary, details, durationMs, meaning, findings } = stage;
+  return meaning
+    ? { stage: name, status, summary, details, durationMs, meaning, findings }
+    : { stage: name, status, summary, details, durationMs, findings };
+}

@@ -4,8 +4,8 @@ import type { StageResult } from './stage-result.ts';
 import { statusOf } from './stage-result.ts';
 import { isIpLiteral } from './upstream-target.ts';
 
-/** Certificates that expire sooner than this are worth a warning. */
-const expiryWarningDays = 14;
+/** Certificates that expire sooner than this are worth a warning, unless told otherwise. */
+const defaultExpiryWarningDays = 14;
 
 export interface TlsOptions {
   host: string;
@@ -15,10 +15,17 @@ export interface TlsOptions {
   ca?: string[];
   timeoutMs: number;
   now?: Date;
+  /** Warn this many days before expiry (probes take `alerts.certExpiry`). */
+  expiryWarningDays?: number;
 }
 
+export type TlsStageResult = Omit<StageResult, 'durationMs'> & {
+  /** notAfter of the leaf certificate, ms since the epoch. */
+  expiresAt?: number;
+};
+
 /** Handshakes without rejecting, then judges chain, expiry and name one by one. */
-export async function tlsStage(options: TlsOptions): Promise<Omit<StageResult, 'durationMs'>> {
+export async function tlsStage(options: TlsOptions): Promise<TlsStageResult> {
   const outcome = await handshake(options);
   if ('problem' in outcome) {
     return {
@@ -61,7 +68,7 @@ export async function tlsStage(options: TlsOptions): Promise<Omit<StageResult, '
     meanings.push(
       'a certificate from the future: the clock of the server or of this machine is wrong',
     );
-  } else if (daysLeft < expiryWarningDays) {
+  } else if (daysLeft < (options.expiryWarningDays ?? defaultExpiryWarningDays)) {
     findings.push(
       finding(
         'upstream-tls-expiring',
@@ -114,6 +121,7 @@ export async function tlsStage(options: TlsOptions): Promise<Omit<StageResult, '
         : findings.map((f) => f.message).join('; '),
     details,
     findings,
+    expiresAt: validTo.getTime(),
   };
   return meanings.length > 0 ? { ...result, meaning: meanings.join('; ') } : result;
 }

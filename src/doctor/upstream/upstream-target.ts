@@ -4,7 +4,8 @@ import { usageError } from '../doctor-errors.ts';
 /** What `doctor upstream` checks, read from the URL the user gave. */
 export interface UpstreamTarget {
   url: string;
-  kind: 'classic' | 'oci';
+  /** 'file' only comes from probes of file mirrors: there is no index to read. */
+  kind: 'classic' | 'oci' | 'file';
   /** Whether the wire speaks TLS (https://, or oci:// without --plain-http). */
   tls: boolean;
   /** Host name as written, without brackets for IPv6. */
@@ -14,6 +15,26 @@ export interface UpstreamTarget {
   probeUrl: URL;
   /** OCI repository path (namespace/chart) whose tags the payload stage lists. */
   repository?: string;
+  /** file mirrors: the URL of a file every upstream has, which the payload stage HEADs. */
+  fileUrl?: URL;
+  /** OCI: `Basic …` for the registry's token service, from the upstream's credentials. */
+  basicAuth?: string;
+}
+
+/** A file mirror's upstream: the folder must answer HTTP, and `fileUrl` (if any) exist. */
+export function fileUpstreamTarget(text: string, fileUrl?: URL): UpstreamTarget {
+  const url = new URL(text);
+  const tls = url.protocol === 'https:';
+  const target: UpstreamTarget = {
+    url: text,
+    kind: 'file',
+    tls,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : tls ? 443 : 80,
+    probeUrl: url,
+  };
+  if (fileUrl) target.fileUrl = fileUrl;
+  return target;
 }
 
 export function parseUpstreamTarget(
