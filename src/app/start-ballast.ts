@@ -1,3 +1,4 @@
+import { loadAuth } from '../auth/load-auth.ts';
 import type { Config } from '../config/schema.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
 import type { RepoMirror } from '../mirror/repo-mirror.ts';
@@ -20,7 +21,13 @@ export interface RunningBallast {
 
 /** The composition root: config → store → DNS → upstream clients → mirrors → server. */
 export async function startBallast(config: Config, logger: Logger): Promise<RunningBallast> {
+  // Auth first: a bad htpasswd or token key stops the start before anything is opened.
+  const auth = await loadAuth(config);
   const { bus, store, repos: mirrors, files, close } = await createMirrors(config, logger);
+  if (auth.enabled && auth.ephemeralKey)
+    logger.info(
+      'registry tokens are signed with a key of this process; give replicas a shared auth.tokenKey',
+    );
 
   let accepting = false;
   const metrics = createMetrics(bus, () =>
@@ -34,6 +41,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     logger,
     isAccepting: () => accepting,
+    auth,
   });
   const [host, port] = splitListen(config.listen);
   const address = await server.listen({ host, port });

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { authCommand } from './auth-command.ts';
 import { configCheckCommand } from './config-check-command.ts';
 import { createDoctorCommand } from './doctor-command.ts';
 import { exportCommand } from './export-command.ts';
@@ -19,5 +20,6 @@ program.addCommand(createDoctorCommand());
 program.addCommand(syncCommand());
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
+program.addCommand(authCommand());
 
 await program.parseAsync(process.argv);

@@ -20,7 +20,9 @@ export const configDefaults = {
     merge: false,
     refresh: '5m',
     guard: { maxShrink: '10%', keepRemoved: false },
+    access: { read: 'anonymous', write: [] as string[] },
   },
+  auth: { tokenTtl: '5m', throttle: { delay: '200ms', maxDelay: '10s' } },
   // files[]: documented under `files[]` in docs/configuration.md
   file: { checksum: 'sidecar', refresh: '5m', maxSize: '4GiB', deadline: '30m' },
 } as const;

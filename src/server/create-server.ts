@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { Auth } from '../auth/load-auth.ts';
 import { BallastError } from '../errors/ballast-error.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
@@ -7,11 +8,13 @@ import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
+import { createAuthGuard } from './auth-guard.ts';
 import { createBlobMemoryCache } from './blob-memory-cache.ts';
 import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerTokenRoutes } from './routes/token-routes.ts';
 
 export interface ServerOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
@@ -24,6 +27,8 @@ export interface ServerOptions {
   isAccepting: () => boolean;
   /** Memory for recently served small blobs. */
   blobCacheBytes?: number;
+  /** Users, tokens and each repo's `access`; without it every repo is read anonymously. */
+  auth?: Auth;
 }
 
 /** The HTTP face of Ballast: routes get their dependencies here and nowhere else. */
@@ -93,13 +98,16 @@ export function createServer(options: ServerOptions): FastifyInstance {
     options.blobCacheBytes ?? 64 * 1024 * 1024,
     4 * 1024 * 1024,
   );
+  const guard = options.auth && createAuthGuard(options.auth);
   registerOpsRoutes(app, options);
-  registerHelmRoutes(app, { ...options, blobCache });
+  if (options.auth && guard) registerTokenRoutes(app, options.auth, guard);
+  registerHelmRoutes(app, { ...options, blobCache, guard });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
     source: createMirrorOciContent(options.mirrors, options.store),
     store: options.store,
     blobCache,
+    guard,
   });
   return app;
 }

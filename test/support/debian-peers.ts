@@ -7,6 +7,7 @@ export const debianPeers = {
   skopeo: { binary: '/usr/bin/skopeo', package: 'skopeo' },
   dnsmasq: { binary: '/usr/sbin/dnsmasq', package: 'dnsmasq-base' },
   wrk: { binary: '/usr/bin/wrk', package: 'wrk' },
+  htpasswd: { binary: '/usr/bin/htpasswd', package: 'apache2-utils' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;

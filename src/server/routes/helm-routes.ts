@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
 import { identityStream } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
+import type { AuthGuard } from '../auth-guard.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag, negotiateEncoding } from '../conditional.ts';
 import { clientGone, immutableCacheControl as immutable, sendBlob } from '../send-blob.ts';
@@ -11,13 +12,21 @@ export interface HelmRoutesOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
   store: Store;
   blobCache: BlobMemoryCache;
+  /** Access checks; without one every repo is read anonymously. */
+  guard?: AuthGuard;
 }
 
 /** The classic Helm repository face: `/{repo}/index.yaml` and `/{repo}/charts/{file}`. */
 export function registerHelmRoutes(
   app: FastifyInstance,
-  { mirrors, store, blobCache }: HelmRoutesOptions,
+  { mirrors, store, blobCache, guard }: HelmRoutesOptions,
 ): void {
+  // Runs before the handler, so a private repo's index or chart is never fetched for nobody.
+  const readAccess = async (
+    request: FastifyRequest<{ Params: { repo: string } }>,
+    reply: FastifyReply,
+  ) => guard?.classicRead(request, reply, request.params.repo);
+
   const mirrorOf = (repo: string) => {
     const mirror = mirrors.get(repo);
     if (!mirror) throw new BallastError('BALLAST_REPO_NOT_FOUND', { repo });
@@ -28,6 +37,7 @@ export function registerHelmRoutes(
   app.route<{ Params: { repo: string } }>({
     method: ['GET', 'HEAD'],
     url: '/:repo/index.yaml',
+    preHandler: readAccess,
     handler: async (request, reply) => {
       const view = await mirrorOf(request.params.repo).index(clientGone(reply));
       const { index } = view;
@@ -58,6 +68,7 @@ export function registerHelmRoutes(
   app.route<{ Params: { repo: string; file: string } }>({
     method: ['GET', 'HEAD'],
     url: '/:repo/charts/:file',
+    preHandler: readAccess,
     handler: async (request, reply) => {
       const mirror = mirrorOf(request.params.repo);
       const { file } = request.params;

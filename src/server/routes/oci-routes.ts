@@ -10,6 +10,7 @@ import { formatNextPageLink } from '../../oci/link-header.ts';
 import { isNameComponent, isTag } from '../../oci/names.ts';
 import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
 import type { BlobInfo, Store } from '../../store/store.ts';
+import type { AuthGuard } from '../auth-guard.ts';
 import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag } from '../conditional.ts';
 import { sendBlob } from '../send-blob.ts';
@@ -55,6 +56,8 @@ export interface OciRoutesOptions {
   blobCache?: BlobMemoryCache;
   /** The most items one catalog or tag list page holds; `n` above it is cut to it. */
   maxPageSize?: number;
+  /** Access checks; without one every repo is read anonymously. */
+  guard?: AuthGuard;
 }
 
 type Params = { repo: string; chart: string };
@@ -82,7 +85,7 @@ class DistributionError extends Error {
  */
 export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOptions): void {
   const maxPageSize = options.maxPageSize ?? 1000;
-  const { source, store } = options;
+  const { source, store, guard } = options;
   const blobCache = options.blobCache ?? createBlobMemoryCache(store, 0, 0);
   app.register(
     async (scope) => {
@@ -92,6 +95,19 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
       scope.setErrorHandler(async (error, request, reply) => {
         const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind ?? 'base';
         return sendError(reply, toDistributionError(error, kind, request));
+      });
+      scope.addHook('preHandler', async (request, reply) => {
+        const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind;
+        if (!guard || kind === undefined || kind === 'catalog') return;
+        const { repo, chart } = request.params as Partial<Params>;
+        // A name outside the grammar is refused by the handler (NAME_INVALID) before any use.
+        if (kind !== 'base' && !(isNameComponent(repo ?? '') && isNameComponent(chart ?? '')))
+          return;
+        await guard.registryRead(
+          request,
+          reply,
+          kind === 'base' ? undefined : { repo: repo ?? '', chart: chart ?? '' },
+        );
       });
       scope.setNotFoundHandler(async (request, reply) => {
         const readOnly = request.method === 'GET' || request.method === 'HEAD';
@@ -111,7 +127,12 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         '/_catalog',
         { config: { ociKind: 'catalog' } },
         async (request, reply) => {
-          const names = lexicalSort(await source.catalog(abortOnClose(reply)));
+          const visible = guard ? await guard.registryVisible(request, reply) : () => true;
+          const names = lexicalSort(
+            (await source.catalog(abortOnClose(reply))).filter((name) =>
+              visible(name.slice(0, name.indexOf('/'))),
+            ),
+          );
           const n = pageSize(request.query.n, maxPageSize) ?? maxPageSize;
           const page = pageOf(names, { n, last: single(request.query.last) });
           if (page.more) linkNext(reply, '/v2/_catalog', page.items, n);
