@@ -185,6 +185,35 @@ describe('authentication and access over plain HTTP', () => {
     ]);
   });
 
+  test('a token is also taken as the Basic password of its own name, and only of that name', async () => {
+    assert.equal((await get('/private/index.yaml', basic('ci', setup.ciToken))).status, 200);
+    assert.equal(
+      (await get('/v2/private/demo-app/tags/list', basic('ci', setup.ciToken))).status,
+      200,
+    );
+    assert.equal((await get('/private/index.yaml', basic('alice', setup.ciToken))).status, 401);
+  });
+
+  test('guessing is slowed per address: a burst of wrong passwords ends in 429, good logins pass', async () => {
+    // auth.throttle is 20ms doubling up to 300ms here: a burst soon has no turn left.
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        get('/private/index.yaml', basic('alice', `guess-${i}`)),
+      ),
+    );
+    const statuses = burst.map((r) => r.status);
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      statuses.join(),
+    );
+    const throttled = burst.find((r) => r.status === 429);
+    assert.ok(throttled, `no 429 among ${statuses.join()}`);
+    assert.equal(errorCode(throttled), 'BALLAST_AUTH_THROTTLED');
+    // Known good credentials (a token, a password verified before) are not held up.
+    assert.equal((await get('/private/index.yaml', `Bearer ${setup.ciToken}`)).status, 200);
+    assert.equal((await get('/private/index.yaml', basic('alice', users.alice))).status, 200);
+  });
+
   test('no password or token reaches the log', () => {
     const log = setup.ballast.process.output();
     for (const secret of [users.alice, users.bob, setup.ciToken, 'alice-Secret', 'blst_'])

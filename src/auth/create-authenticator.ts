@@ -79,6 +79,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   /** Credentials known good without bcrypt: a token, or a password verified recently. */
   const quick = (credentials: Credentials, registryTokens: boolean): Identity | undefined => {
     if (credentials.scheme === 'basic') {
+      // A token as the password of its own name, for clients that only speak user/password
+      // (`helm registry login`, `skopeo --creds`).
+      if (tokenName(credentials.password) === credentials.user)
+        return { kind: 'named', name: credentials.user };
       const until = remembered.get(rememberedKey(credentials.user, credentials.password));
       return until !== undefined && until > now()
         ? { kind: 'named', name: credentials.user }
