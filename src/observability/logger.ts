@@ -14,12 +14,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: {
         paths: [
           '*.headers.authorization',
+          '*.headers["proxy-authorization"]',
           '*.headers.cookie',
+          'headers.authorization',
           'authorization',
           'password',
           'token',
+          'access_token',
+          'tokenKey',
           '*.password',
           '*.token',
+          '*.access_token',
+          '*.tokenKey',
         ],
         censor: '[redacted]',
       },
