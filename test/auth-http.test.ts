@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AuthSetup, basic, startAuthSetup, users } from './support/auth-ballast.ts';
-import { httpRequest, type RawResponse } from './support/http.ts';
+import { httpRequest, metricValue, type RawResponse } from './support/http.ts';
 
 const errorCode = (response: RawResponse) =>
   (JSON.parse(response.body.toString()) as { error: { code: string } }).error.code;
@@ -212,6 +212,14 @@ describe('authentication and access over plain HTTP', () => {
     // Known good credentials (a token, a password verified before) are not held up.
     assert.equal((await get('/private/index.yaml', `Bearer ${setup.ciToken}`)).status, 200);
     assert.equal((await get('/private/index.yaml', basic('alice', users.alice))).status, 200);
+  });
+
+  test('refused credentials are counted and logged with the address, not the secret', async () => {
+    assert.ok((await metricValue(url, 'ballast_auth_failures_total', { reason: 'invalid' })) > 0);
+    assert.ok((await metricValue(url, 'ballast_auth_failures_total', { reason: 'throttled' })) > 0);
+    const failed = setup.ballast.logs().filter((line) => line.event === 'auth:failed');
+    assert.ok(failed.length > 0);
+    assert.equal(failed[0]?.address, '127.0.0.1');
   });
 
   test('no password or token reaches the log', () => {

@@ -22,8 +22,10 @@ export interface RunningBallast {
 /** The composition root: config → store → DNS → upstream clients → mirrors → server. */
 export async function startBallast(config: Config, logger: Logger): Promise<RunningBallast> {
   // Auth first: a bad htpasswd or token key stops the start before anything is opened.
-  const auth = await loadAuth(config);
+  let events: EventBus | undefined;
+  const auth = await loadAuth(config, { bus: () => events });
   const { bus, store, repos: mirrors, files, close } = await createMirrors(config, logger);
+  events = bus;
   if (auth.enabled && auth.ephemeralKey)
     logger.info(
       'registry tokens are signed with a key of this process; give replicas a shared auth.tokenKey',

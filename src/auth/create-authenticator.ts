@@ -22,6 +22,12 @@ export interface AuthenticatorOptions {
   tokens: readonly { name: string; sha256: string }[];
   signer: RegistryTokenSigner;
   throttle: FailureThrottle;
+  /** Told of every refused credential (for the log and metrics); never given the secret. */
+  onFailure?: (failure: {
+    scheme: string;
+    reason: 'invalid' | 'throttled';
+    address: string;
+  }) => void;
   /** How long a verified password is remembered, so Helm's request per chart costs no bcrypt. */
   verifiedTtlMs?: number;
   now?: () => number;
@@ -121,6 +127,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         credentials = parseAuthorization(header);
       } catch (error) {
         throttle.failed(address);
+        options.onFailure?.({ scheme: 'header', reason: 'invalid', address });
         throw error;
       }
       if (!credentials) return { kind: 'anonymous' };
@@ -128,11 +135,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // does not hold up the others; everything else waits for the address's turn.
       const known = quick(credentials, accept.registryTokens ?? false);
       if (known) return known;
-      if (!(await throttle.wait(address))) throw new BallastError('BALLAST_AUTH_THROTTLED', {});
+      if (!(await throttle.wait(address))) {
+        options.onFailure?.({ scheme: credentials.scheme, reason: 'throttled', address });
+        throw new BallastError('BALLAST_AUTH_THROTTLED', {});
+      }
       try {
         return await slow(credentials);
       } catch (error) {
         throttle.failed(address);
+        options.onFailure?.({ scheme: credentials.scheme, reason: 'invalid', address });
         throw error;
       }
     },

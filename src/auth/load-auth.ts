@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Config } from '../config/schema.ts';
 import { resolveSecret } from '../config/secret-reference.ts';
 import { BallastError } from '../errors/ballast-error.ts';
+import type { EventBus } from '../observability/events.ts';
 import { type AccessPolicy, createAccessPolicy, type RepoAccess } from './access-policy.ts';
 import { type Authenticator, createAuthenticator } from './create-authenticator.ts';
 import { createFailureThrottle } from './failure-throttle.ts';
@@ -30,8 +31,9 @@ export interface Auth {
  */
 export async function loadAuth(
   config: Config,
-  env: NodeJS.ProcessEnv = process.env,
+  options: { env?: NodeJS.ProcessEnv; bus?: () => EventBus | undefined } = {},
 ): Promise<Auth> {
+  const { env = process.env, bus } = options;
   const { auth } = config;
   const users =
     auth.htpasswd === undefined ? new Map<string, string>() : await readUsers(auth.htpasswd);
@@ -68,6 +70,7 @@ export async function loadAuth(
       users,
       tokens: auth.tokens,
       signer,
+      onFailure: (failure) => bus?.()?.emit('auth:failed', failure),
       throttle: createFailureThrottle({
         baseDelayMs: auth.throttle.delay,
         maxDelayMs: auth.throttle.maxDelay,
