@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type AuthSetup, basic, startAuthSetup, users } from './support/auth-ballast.ts';
 import { httpRequest, metricValue, type RawResponse } from './support/http.ts';
+import { isWrite, serverRouteTable } from './support/route-table.ts';
 
 const errorCode = (response: RawResponse) =>
   (JSON.parse(response.body.toString()) as { error: { code: string } }).error.code;
@@ -212,6 +213,43 @@ describe('authentication and access over plain HTTP', () => {
     // Known good credentials (a token, a password verified before) are not held up.
     assert.equal((await get('/private/index.yaml', `Bearer ${setup.ciToken}`)).status, 200);
     assert.equal((await get('/private/index.yaml', basic('alice', users.alice))).status, 200);
+  });
+
+  test('every read route of a repo, in the server route table, turns away callers without credentials on the private repo', async () => {
+    const routes = await serverRouteTable();
+    const params: Record<string, string> = {
+      repo: 'private',
+      chart: 'demo-app',
+      file: 'demo-app-1.0.0.tgz',
+      reference: '1.0.0',
+      digest: `sha256:${'0'.repeat(64)}`,
+    };
+    // Routes that serve no repo's content: ops, the token endpoint, file mirrors, the ping.
+    const notRepo = ['/-/healthz', '/-/readyz', '/metrics', '/-/token', '/files/:mirror/*'];
+    const repoRoutes = routes.filter((r) => !notRepo.includes(r.url) && r.url.includes(':repo'));
+    assert.deepEqual(
+      routes.filter((r) => !notRepo.includes(r.url) && !r.url.includes(':repo')).map((r) => r.url),
+      ['/v2', '/v2', '/v2/', '/v2/_catalog', '/v2/_catalog'],
+      'a new route outside a repo: decide here who may use it',
+    );
+    assert.ok(repoRoutes.length >= 10);
+    for (const route of repoRoutes) {
+      const path = route.url.replace(/:(\w+)/g, (_, name: string) => params[name] ?? name);
+      const response = await httpRequest(`${url}${path}`, { method: route.method as 'GET' });
+      assert.equal(response.status, 401, `${route.method} ${route.url}`);
+      assert.ok(response.headers['www-authenticate'], `${route.method} ${route.url}`);
+    }
+  });
+
+  test('no write route exists that the access matrix does not cover', async () => {
+    // Hosted repositories add write routes; each must join a matrix of no, wrong and
+    // read-only credentials (0 accepted, store unchanged) before it appears here.
+    const covered: string[] = [];
+    const writes = (await serverRouteTable()).filter(isWrite).map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(
+      writes.filter((w) => !covered.includes(w)),
+      [],
+    );
   });
 
   test('refused credentials are counted and logged with the address, not the secret', async () => {

@@ -29,6 +29,8 @@ export interface ServerOptions {
   blobCacheBytes?: number;
   /** Users, tokens and each repo's `access`; without it every repo is read anonymously. */
   auth?: Auth;
+  /** Told of every route as it is added: the route table, for tests that must cover them all. */
+  onRoute?: (route: { method: string; url: string }) => void;
 }
 
 /** The HTTP face of Ballast: routes get their dependencies here and nowhere else. */
@@ -42,6 +44,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+
+  const { onRoute } = options;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) onRoute({ method, url: route.url });
+    });
+  }
 
   // One logger for all requests: a child logger per request costs more than a cached chart.
   app.setChildLoggerFactory((logger) => logger);
