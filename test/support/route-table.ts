@@ -24,7 +24,7 @@ export async function serverRouteTable(): Promise<RouteEntry[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ballast-routes-'));
   try {
     const { config } = parseConfig(
-      'auth: { tokens: [{ name: ci, sha256: "' + '0'.repeat(64) + '" }] }',
+      `auth: { tokens: [{ name: ci, sha256: "${'0'.repeat(64)}" }] }`,
       'route-table',
     );
     const routes: RouteEntry[] = [];
