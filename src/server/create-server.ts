@@ -108,9 +108,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
     options.blobCacheBytes ?? 64 * 1024 * 1024,
     4 * 1024 * 1024,
   );
-  const guard = options.auth && createAuthGuard(options.auth);
+  // Without users or tokens no repo can be private: no checks, no token endpoint, no cost.
+  const auth = options.auth?.enabled ? options.auth : undefined;
+  const guard = auth && createAuthGuard(auth);
   registerOpsRoutes(app, options);
-  if (options.auth && guard) registerTokenRoutes(app, options.auth, guard);
+  if (auth && guard) registerTokenRoutes(app, auth, guard);
   registerHelmRoutes(app, { ...options, blobCache, guard });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {

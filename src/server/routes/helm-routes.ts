@@ -21,11 +21,12 @@ export function registerHelmRoutes(
   app: FastifyInstance,
   { mirrors, store, blobCache, guard }: HelmRoutesOptions,
 ): void {
-  // Runs before the handler, so a private repo's index or chart is never fetched for nobody.
-  const readAccess = async (
-    request: FastifyRequest<{ Params: { repo: string } }>,
-    reply: FastifyReply,
-  ) => guard?.classicRead(request, reply, request.params.repo);
+  // Runs before the handler, so a private repo's index or chart is never fetched for nobody;
+  // absent when no repo can be private.
+  const preHandler =
+    guard &&
+    (async (request: FastifyRequest<{ Params: { repo: string } }>, reply: FastifyReply) =>
+      guard.classicRead(request, reply, request.params.repo));
 
   const mirrorOf = (repo: string) => {
     const mirror = mirrors.get(repo);
@@ -37,7 +38,7 @@ export function registerHelmRoutes(
   app.route<{ Params: { repo: string } }>({
     method: ['GET', 'HEAD'],
     url: '/:repo/index.yaml',
-    preHandler: readAccess,
+    preHandler,
     handler: async (request, reply) => {
       const view = await mirrorOf(request.params.repo).index(clientGone(reply));
       const { index } = view;
@@ -68,7 +69,7 @@ export function registerHelmRoutes(
   app.route<{ Params: { repo: string; file: string } }>({
     method: ['GET', 'HEAD'],
     url: '/:repo/charts/:file',
-    preHandler: readAccess,
+    preHandler,
     handler: async (request, reply) => {
       const mirror = mirrorOf(request.params.repo);
       const { file } = request.params;

@@ -96,19 +96,20 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind ?? 'base';
         return sendError(reply, toDistributionError(error, kind, request));
       });
-      scope.addHook('preHandler', async (request, reply) => {
-        const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind;
-        if (!guard || kind === undefined || kind === 'catalog') return;
-        const { repo, chart } = request.params as Partial<Params>;
-        // A name outside the grammar is refused by the handler (NAME_INVALID) before any use.
-        if (kind !== 'base' && !(isNameComponent(repo ?? '') && isNameComponent(chart ?? '')))
-          return;
-        await guard.registryRead(
-          request,
-          reply,
-          kind === 'base' ? undefined : { repo: repo ?? '', chart: chart ?? '' },
-        );
-      });
+      if (guard)
+        scope.addHook('preHandler', async (request, reply) => {
+          const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind;
+          if (kind === undefined || kind === 'catalog') return;
+          const { repo, chart } = request.params as Partial<Params>;
+          // A name outside the grammar is refused by the handler (NAME_INVALID) before any use.
+          if (kind !== 'base' && !(isNameComponent(repo ?? '') && isNameComponent(chart ?? '')))
+            return;
+          await guard.registryRead(
+            request,
+            reply,
+            kind === 'base' ? undefined : { repo: repo ?? '', chart: chart ?? '' },
+          );
+        });
       scope.setNotFoundHandler(async (request, reply) => {
         const readOnly = request.method === 'GET' || request.method === 'HEAD';
         return sendError(
