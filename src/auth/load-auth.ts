@@ -31,7 +31,11 @@ export interface Auth {
  */
 export async function loadAuth(
   config: Config,
-  options: { env?: NodeJS.ProcessEnv; bus?: () => EventBus | undefined } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    /** The event bus for `auth:failed`, once it exists (auth is loaded before anything else). */
+    bus?: () => EventBus | undefined;
+  } = {},
 ): Promise<Auth> {
   const { env = process.env, bus } = options;
   const { auth } = config;

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Identity } from '../../auth/create-authenticator.ts';
 import type { Auth } from '../../auth/load-auth.ts';
 import { grantScopes, parseScopes } from '../../auth/token-scope.ts';
 import { isBallastError } from '../../errors/ballast-error.ts';
@@ -14,7 +15,7 @@ import { type AuthGuard, tokenPath } from '../auth-guard.ts';
 export function registerTokenRoutes(app: FastifyInstance, auth: Auth, guard: AuthGuard): void {
   app.get<{ Querystring: { scope?: string | string[] } }>(tokenPath, async (request, reply) => {
     const requested = parseScopes(request.query.scope);
-    let identity: Awaited<ReturnType<Auth['authenticator']['identify']>>;
+    let identity: Identity;
     try {
       identity = await auth.authenticator.identify(request.headers.authorization, request.ip);
     } catch (error) {
