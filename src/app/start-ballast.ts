@@ -1,3 +1,4 @@
+import { loadAuth } from '../auth/load-auth.ts';
 import type { Config } from '../config/schema.ts';
 import { BallastError } from '../errors/ballast-error.ts';
 import { systemErrorText } from '../errors/system-error.ts';
@@ -32,6 +33,9 @@ export interface RunningBallast {
 
 /** The composition root: config → store → DNS → upstream clients → mirrors → server. */
 export async function startBallast(config: Config, logger: Logger): Promise<RunningBallast> {
+  // Auth first: a bad htpasswd or token key stops the start before anything is opened.
+  let events: EventBus | undefined;
+  const auth = await loadAuth(config, { bus: () => events });
   const {
     bus,
     store,
@@ -41,6 +45,11 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
   } = await createMirrors(config, logger, {
     loadInBackground: true,
   });
+  events = bus;
+  if (auth.enabled && auth.ephemeralKey)
+    logger.info(
+      'registry tokens are signed with a key of this process; give replicas a shared auth.tokenKey',
+    );
 
   let accepting = false;
   const metrics = createMetrics(bus, () =>
@@ -72,6 +81,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
       headersTimeoutMs: config.server.headersTimeout,
     },
     status: { upstreams: () => prober.upstreams(), stats: createServingStats(bus, store) },
+    auth,
   });
   const [host, port] = splitListen(config.listen);
   let address: string;

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { loadAuth } from '../auth/load-auth.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { reportAndExit } from './report-error.ts';
 
@@ -13,6 +14,7 @@ export function configCheckCommand(): Command {
     .action(async (file: string) => {
       try {
         const { config: loaded } = await loadConfig(file);
+        await loadAuth(loaded);
         process.stdout.write(
           `${file}: OK (${loaded.repos.length} repositories, listening on ${loaded.listen})\n`,
         );

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { authCommand } from './auth-command.ts';
 import { configCheckCommand } from './config-check-command.ts';
 import { createDoctorCommand } from './doctor-command.ts';
 import { exportCommand } from './export-command.ts';
@@ -21,6 +22,7 @@ program.addCommand(syncCommand());
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
 program.addCommand(storeCommand());
+program.addCommand(authCommand());
 
 // Command-line mistakes read like every other error, `ballast: CODE: message`, and exit 2
 // ("could not run") as sync, export, import and doctor do; help and --version still exit 0.

@@ -31,7 +31,7 @@ export function storeCommand(): Command {
     .option('--quarantine', 'keep the bytes of damaged blobs under quarantine/ and remove them')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: StoreCliOptions & { quarantine?: boolean }) => {
-      process.exitCode = await withStore('store verify', options, async (s, _config, signal) => {
+      process.exitCode = await withStore(options, async (s, _config, signal) => {
         const { verifyStore } = await import('../maintenance/verify-store.ts');
         const report = await verifyStore(s, { quarantine: options.quarantine === true, signal });
         const { formatVerifyReport } = await import('../maintenance/maintenance-report.ts');
@@ -52,7 +52,7 @@ export function storeCommand(): Command {
     )
     .option('--json', 'print the result as JSON on stdout')
     .action(async (options: StoreCliOptions & { dryRun?: boolean; grace: number }) => {
-      process.exitCode = await withStore('store gc', options, async (s, config, signal) => {
+      process.exitCode = await withStore(options, async (s, config, signal) => {
         const { collectGarbage, assertCollectable } = await import('../maintenance/gc-store.ts');
         assertCollectable(config);
         const report = await collectGarbage(s, {
@@ -73,7 +73,6 @@ function print(options: StoreCliOptions, report: object, text: string): void {
 }
 
 async function withStore(
-  command: string,
   options: StoreCliOptions,
   run: (store: Store, config: Config, signal: AbortSignal) => Promise<number>,
 ): Promise<number> {

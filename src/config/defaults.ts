@@ -26,7 +26,9 @@ export const configDefaults = {
     refresh: '5m',
     unverified: 'pin',
     guard: { maxShrink: '10%', keepRemoved: false },
+    access: { read: 'anonymous', write: [] as string[] },
   },
+  auth: { tokenTtl: '5m', throttle: { delay: '200ms', maxDelay: '10s' } },
   // files[]: documented under `files[]` in docs/configuration.md
   file: { checksum: 'sidecar', refresh: '5m', maxSize: '4GiB', deadline: '30m' },
   probes: { enabled: true, interval: '1m', timeout: '10s' },

@@ -123,8 +123,69 @@ const view = z.strictObject({
   latest: z.number().int().min(1).max(10_000).optional(),
 });
 
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'expected an http:// or https:// URL',
+  });
+
+/** A user (htpasswd) or token name, as `access` lists them. */
+const principalName = z
+  .string()
+  .regex(/^[^:\s]{1,128}$/, 'expected a user or token name (no ":" or spaces)');
+
+const access = z
+  .strictObject({
+    read: z
+      .union([z.literal('anonymous'), z.array(principalName).min(1)])
+      .default(d.repo.access.read),
+    write: z.array(principalName).default([...d.repo.access.write]),
+  })
+  .prefault({});
+
+const auth = z
+  .strictObject({
+    /** bcrypt users for HTTP Basic, as `htpasswd -B` writes them; read at start. */
+    htpasswd: z.string().min(1).optional(),
+    /** Bearer tokens, stored as the sha256 hex of the token (`ballast auth hash-token`). */
+    tokens: z
+      .array(
+        z.strictObject({
+          name: principalName,
+          sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+        }),
+      )
+      .default([])
+      .superRefine((tokens, ctx) => {
+        const seen = new Set<string>();
+        tokens.forEach((t, i) => {
+          if (seen.has(t.name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'name'],
+              message: `duplicate token name "${t.name}"`,
+            });
+          seen.add(t.name);
+        });
+      }),
+    /** Signs registry tokens; give every replica the same key so each accepts the others' tokens. */
+    tokenKey: secretRefSchema.optional(),
+    tokenTtl: duration.prefault(d.auth.tokenTtl),
+    /** Failed logins slow the next ones from the same address: delay doubles, up to maxDelay. */
+    throttle: z
+      .strictObject({
+        delay: duration.prefault(d.auth.throttle.delay),
+        maxDelay: duration.prefault(d.auth.throttle.maxDelay),
+      })
+      .prefault({}),
+    /** The token endpoint's public URL, when a proxy in front changes scheme or host. */
+    realm: httpUrl.optional(),
+  })
+  .prefault({});
+
 const repo = z.strictObject({
   name: repoName,
+  access,
   upstreams: z.array(upstream).min(1, 'a mirrored repository needs at least one upstream'),
   /** Chart names to look up where an upstream has no index (OCI registries). */
   charts: z
@@ -194,12 +255,6 @@ const resilience = z
   .prefault({});
 
 // --- files[]: mirrors of release binaries and other downloads ---
-
-const httpUrl = z
-  .string()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-    message: 'expected an http:// or https:// URL',
-  });
 
 const compilableRegex = z.string().refine(
   (value) => {
@@ -385,11 +440,13 @@ export const configSchema = z.strictObject({
   files,
   probes,
   alerts,
+  auth,
 });
 
 export type Config = z.output<typeof configSchema>;
 export type FileMirrorConfig = Config['files'][number];
 export type FileUpstreamConfig = FileMirrorConfig['upstreams'][number];
 export type RepoConfig = Config['repos'][number];
+export type AuthConfig = Config['auth'];
 export type UpstreamConfig = RepoConfig['upstreams'][number];
 export type WebhookConfig = Config['alerts']['webhooks'][number];

@@ -170,6 +170,29 @@ export const errorCatalogue = {
     status: 502,
     message: 'cannot authenticate to {source}: {reason}',
   },
+
+  // --- Authentication and authorisation of clients ---
+  BALLAST_AUTH_REQUIRED: {
+    status: 401,
+    message:
+      'repository {repo} needs credentials: HTTP Basic (helm repo add --username --password) or Authorization: Bearer with a token',
+  },
+  BALLAST_AUTH_INVALID: {
+    status: 401,
+    message: 'the {scheme} credentials are not valid: {reason}',
+  },
+  BALLAST_AUTH_DENIED: {
+    status: 403,
+    message: '{who} may not {action} repository {repo}',
+  },
+  BALLAST_AUTH_THROTTLED: {
+    status: 429,
+    message: 'too many failed logins from this address; try again in a few seconds',
+  },
+  BALLAST_AUTH_SCOPE_INVALID: {
+    status: 400,
+    message: 'token request: {reason}',
+  },
   // ballast doctor
   BALLAST_DOCTOR_USAGE: {
     status: 400,

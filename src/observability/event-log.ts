@@ -37,6 +37,13 @@ export function logEvents(bus: EventBus, logger: Logger): void {
   bus.on('chart:rejected', (e) =>
     log.warn({ event: 'chart:rejected', ...e }, 'chart download refused'),
   );
+  bus.on('auth:failed', (e) =>
+    log.warn({ event: 'auth:failed', ...e }, 'client credentials refused'),
+  );
+  // Audit lines carry `audit: true` so a log pipeline can route them apart.
+  bus.on('audit:write', (e) =>
+    log.info({ event: 'audit:write', audit: true, ...e }, `audit: ${e.action} by ${e.who}`),
+  );
   bus.on('upstream:retry', (e) =>
     log.info({ event: 'upstream:retry', ...e }, 'retrying an upstream request'),
   );

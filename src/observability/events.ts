@@ -68,6 +68,22 @@ export interface BallastEvents {
     reason: 'delay' | 'failure';
   };
   'hedge:won': { repo: string; kind: string; label: string; index: number; started: number };
+  // client authentication (src/auth)
+  /** Credentials were sent and refused; the client's address, never the credentials. */
+  'auth:failed': { scheme: string; reason: 'invalid' | 'throttled'; address: string };
+  /**
+   * A write to a hosted repository (upload, push, delete), for the audit log: who (a user or
+   * token name), what, the digest Ballast computed, and from which address.
+   */
+  'audit:write': {
+    who: string;
+    action: 'upload' | 'push' | 'delete';
+    repo: string;
+    name: string;
+    version?: string;
+    digest?: string;
+    address: string;
+  };
   'dns:stale': { hostname: string; ageMs: number; cause: string };
   'dns:lookup-failed': { hostname: string; cause: string; servedFrom: 'stale' | 'static' | 'none' };
   // file mirrors (src/files): `repo` of cache:hit/miss names the file mirror for kind 'file'

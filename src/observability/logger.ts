@@ -20,14 +20,16 @@ export interface LoggerOptions {
   format?: LogFormat | 'auto';
   /** File descriptor written to: 1 for the server, 2 for the commands whose stdout is a report. */
   fd?: 1 | 2;
+  /** Written to instead of `fd`, as JSON lines (tests read what is logged). */
+  stream?: pino.DestinationStream;
 }
 
 /**
  * The root logger, the one module-level singleton: modules take `logger.child({ module })`.
  * Credentials never reach the log.
  */
-export function createLogger({ level, format = 'json', fd = 1 }: LoggerOptions): Logger {
-  const pretty = format === 'pretty' || (format === 'auto' && isTerminal(fd));
+export function createLogger({ level, format = 'json', fd = 1, stream }: LoggerOptions): Logger {
+  const pretty = !stream && (format === 'pretty' || (format === 'auto' && isTerminal(fd)));
   return pino(
     {
       level,
@@ -35,12 +37,18 @@ export function createLogger({ level, format = 'json', fd = 1 }: LoggerOptions):
       redact: {
         paths: [
           '*.headers.authorization',
+          '*.headers["proxy-authorization"]',
           '*.headers.cookie',
+          'headers.authorization',
           'authorization',
           'password',
           'token',
+          'access_token',
+          'tokenKey',
           '*.password',
           '*.token',
+          '*.access_token',
+          '*.tokenKey',
         ],
         censor: '[redacted]',
       },
@@ -56,7 +64,7 @@ export function createLogger({ level, format = 'json', fd = 1 }: LoggerOptions):
           ignore: 'pid,hostname,service',
           singleLine: true,
         })
-      : pino.destination({ fd, sync: fd === 2 }),
+      : (stream ?? pino.destination({ fd, sync: fd === 2 })),
   );
 }
 

@@ -124,6 +124,13 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
     labelNames: ['repo', 'kind', 'index'],
     registers,
   });
+  const authFailures = new Counter({
+    name: 'ballast_auth_failures_total',
+    help: 'Client credentials refused, by reason (invalid, throttled).',
+    labelNames: ['reason'],
+    registers,
+  });
+  bus.on('auth:failed', ({ reason }) => authFailures.inc({ reason }));
   const dnsStale = new Counter({
     name: 'ballast_dns_stale_answers_total',
     help: 'Lookups answered with last known addresses because DNS failed.',

@@ -1,11 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { Auth } from '../auth/load-auth.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
 import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
+import { createAuthGuard } from './auth-guard.ts';
 import { createBlobMemoryCache } from './blob-memory-cache.ts';
 import {
   clientErrorHandler,
@@ -35,6 +37,8 @@ const defaultConnectionLimits: ConnectionLimits = {
   headersTimeoutMs: 10_000,
 };
 
+import { registerTokenRoutes } from './routes/token-routes.ts';
+
 export interface ServerOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
   /** File mirrors (`files:`), served under `/files/{name}/`. */
@@ -49,6 +53,10 @@ export interface ServerOptions {
   status?: StatusSource;
   /** Memory for recently served small blobs. */
   blobCacheBytes?: number;
+  /** Users, tokens and each repo's `access`; without it every repo is read anonymously. */
+  auth?: Auth;
+  /** Told of every route as it is added: the route table, for tests that must cover them all. */
+  onRoute?: (route: { method: string; url: string }) => void;
 }
 
 /** The HTTP face of Ballast: routes get their dependencies here and nowhere else. */
@@ -75,6 +83,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // or slow clients, and the clients already connected keep being served.
   app.server.maxConnections = connections.maxConnections;
   app.server.on('drop', () => bus.emit('http:connection-dropped', {}));
+
+  const { onRoute } = options;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) onRoute({ method, url: route.url });
+    });
+  }
 
   // One logger for all requests: a child logger per request costs more than a cached chart.
   app.setChildLoggerFactory((logger) => logger);
@@ -117,6 +133,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
     options.blobCacheBytes ?? 64 * 1024 * 1024,
     4 * 1024 * 1024,
   );
+  // Without users or tokens no repo can be private: no checks, no token endpoint, no cost.
+  const auth = options.auth?.enabled ? options.auth : undefined;
+  const guard = auth && createAuthGuard(auth);
   registerOpsRoutes(app, options);
   if (options.status)
     registerStatusRoutes(app, {
@@ -125,13 +144,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
       status: options.status,
       store: options.store,
     });
-  registerHelmRoutes(app, { ...options, blobCache });
+  if (auth && guard) registerTokenRoutes(app, auth, guard);
+  registerHelmRoutes(app, { ...options, blobCache, guard });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
     source: createMirrorOciContent(options.mirrors, options.store),
     store: options.store,
     blobCache,
     bus,
+    guard,
   });
   return app;
 }

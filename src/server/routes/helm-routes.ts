@@ -3,6 +3,7 @@ import { BallastError } from '../../errors/ballast-error.ts';
 import { type ViewSpec, viewFromQuery } from '../../mirror/index-view.ts';
 import type { RepoMirror } from '../../mirror/repo-mirror.ts';
 import type { Store } from '../../store/store.ts';
+import type { AuthGuard } from '../auth-guard.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
 import { createIndexViewCache } from '../index-view-cache.ts';
 import { clientGone, immutableCacheControl as immutable, sendBlob } from '../send-blob.ts';
@@ -12,6 +13,8 @@ export interface HelmRoutesOptions {
   mirrors: ReadonlyMap<string, RepoMirror>;
   store: Store;
   blobCache: BlobMemoryCache;
+  /** Access checks; without one every repo is read anonymously. */
+  guard?: AuthGuard;
 }
 
 type IndexRequest = FastifyRequest<{
@@ -29,9 +32,16 @@ type ChartRequest = FastifyRequest<{ Params: { repo: string; view?: string; file
  */
 export function registerHelmRoutes(
   app: FastifyInstance,
-  { mirrors, store, blobCache }: HelmRoutesOptions,
+  { mirrors, store, blobCache, guard }: HelmRoutesOptions,
 ): void {
   const views = createIndexViewCache(store, { entries: 64, bytes: 32 * 1024 * 1024 });
+  // Runs before the handler, so a private repo's index or chart is never fetched for nobody;
+  // absent when no repo can be private.
+  const preHandler =
+    guard &&
+    (async (request: FastifyRequest<{ Params: { repo: string } }>, reply: FastifyReply) =>
+      guard.classicRead(request, reply, request.params.repo));
+
   const mirrorOf = (repo: string) => {
     const mirror = mirrors.get(repo);
     if (!mirror) throw new BallastError('BALLAST_REPO_NOT_FOUND', { repo });
@@ -90,7 +100,17 @@ export function registerHelmRoutes(
 
   // GET and HEAD are declared together so that HEAD keeps the real Content-Length.
   for (const prefix of ['/:repo', '/:repo/:view']) {
-    app.route({ method: ['GET', 'HEAD'], url: `${prefix}/index.yaml`, handler: sendIndex });
-    app.route({ method: ['GET', 'HEAD'], url: `${prefix}/charts/:file`, handler: sendChart });
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: `${prefix}/index.yaml`,
+      ...(preHandler ? { preHandler } : {}),
+      handler: sendIndex,
+    });
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: `${prefix}/charts/:file`,
+      ...(preHandler ? { preHandler } : {}),
+      handler: sendChart,
+    });
   }
 }

@@ -11,6 +11,7 @@ import { formatNextPageLink } from '../../oci/link-header.ts';
 import { isNameComponent, isTag } from '../../oci/names.ts';
 import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
 import type { BlobInfo, Store } from '../../store/store.ts';
+import type { AuthGuard } from '../auth-guard.ts';
 import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag } from '../conditional.ts';
 import { clientHasGone, echo, reportClientGone, reportStorageFull } from '../http-errors.ts';
@@ -59,6 +60,8 @@ export interface OciRoutesOptions {
   maxPageSize?: number;
   /** Where clients hanging up and a full disk are reported. */
   bus?: EventBus;
+  /** Access checks; without one every repo is read anonymously. */
+  guard?: AuthGuard;
 }
 
 type Params = { repo: string; chart: string };
@@ -86,7 +89,7 @@ class DistributionError extends Error {
  */
 export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOptions): void {
   const maxPageSize = options.maxPageSize ?? 1000;
-  const { source, store } = options;
+  const { source, store, guard } = options;
   const bus = options.bus ?? createEventBus();
   const blobCache = options.blobCache ?? createBlobMemoryCache(store, 0, 0);
   app.register(
@@ -100,6 +103,20 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind ?? 'base';
         return sendError(reply, toDistributionError(error, kind, request, bus));
       });
+      if (guard)
+        scope.addHook('preHandler', async (request, reply) => {
+          const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind;
+          if (kind === undefined || kind === 'catalog') return;
+          const { repo, chart } = request.params as Partial<Params>;
+          // A name outside the grammar is refused by the handler (NAME_INVALID) before any use.
+          if (kind !== 'base' && !(isNameComponent(repo ?? '') && isNameComponent(chart ?? '')))
+            return;
+          await guard.registryRead(
+            request,
+            reply,
+            kind === 'base' ? undefined : { repo: repo ?? '', chart: chart ?? '' },
+          );
+        });
       scope.setNotFoundHandler(async (request, reply) => {
         const readOnly = request.method === 'GET' || request.method === 'HEAD';
         return sendError(
@@ -118,7 +135,12 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
         '/_catalog',
         { config: { ociKind: 'catalog' } },
         async (request, reply) => {
-          const names = lexicalSort(await source.catalog(abortOnClose(reply)));
+          const visible = guard ? await guard.registryVisible(request, reply) : () => true;
+          const names = lexicalSort(
+            (await source.catalog(abortOnClose(reply))).filter((name) =>
+              visible(name.slice(0, name.indexOf('/'))),
+            ),
+          );
           const n = pageSize(request.query.n, maxPageSize) ?? maxPageSize;
           const page = pageOf(names, { n, last: single(request.query.last) });
           if (page.more) linkNext(reply, '/v2/_catalog', page.items, n);

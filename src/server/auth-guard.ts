@@ -1,0 +1,105 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Identity } from '../auth/create-authenticator.ts';
+import type { Auth } from '../auth/load-auth.ts';
+import { BallastError, isBallastError } from '../errors/ballast-error.ts';
+
+export interface AuthGuard {
+  /** Lets a read of a classic route through, or throws 401 (with a Basic challenge) or 403. */
+  classicRead(request: FastifyRequest, reply: FastifyReply, repo: string): Promise<void>;
+  /** The same for `/v2/`: `target` undefined is the `/v2/` ping; challenges are Bearer. */
+  registryRead(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: { repo: string; chart: string } | undefined,
+  ): Promise<void>;
+  /** Which repos the caller may see in `/v2/_catalog`. */
+  registryVisible(request: FastifyRequest, reply: FastifyReply): Promise<(repo: string) => boolean>;
+  /** The token endpoint's URL and the service name for this request. */
+  realmOf(request: FastifyRequest): { realm: string; service: string };
+}
+
+export const tokenPath = '/-/token';
+
+/**
+ * Access checks for the routes that serve repos. Reading an anonymous repo never looks at
+ * credentials (no bcrypt, no 401 for a stale login on a public path).
+ */
+export function createAuthGuard(auth: Auth): AuthGuard {
+  const { authenticator, policy } = auth;
+
+  const realmOf = (request: FastifyRequest) => ({
+    realm: auth.realm ?? `${request.protocol}://${request.host}${tokenPath}`,
+    service: request.host,
+  });
+
+  const bearerChallenge = (request: FastifyRequest, reply: FastifyReply, scope?: string) => {
+    const { realm, service } = realmOf(request);
+    const scopePart = scope === undefined ? '' : `,scope="${scope}"`;
+    reply.header('www-authenticate', `Bearer realm="${realm}",service="${service}"${scopePart}`);
+  };
+
+  /** Identifies the caller; wrong credentials get the challenge and a 401. */
+  const identify = async (
+    request: FastifyRequest,
+    onChallenge: () => void,
+    registryTokens: boolean,
+  ): Promise<Identity> => {
+    try {
+      return await authenticator.identify(request.headers.authorization, request.ip, {
+        registryTokens,
+      });
+    } catch (error) {
+      if (isBallastError(error, 'BALLAST_AUTH_INVALID')) onChallenge();
+      throw error;
+    }
+  };
+
+  const denied = (who: string, repo: string) =>
+    new BallastError('BALLAST_AUTH_DENIED', { who, action: 'read', repo });
+  const required = (repo: string) => new BallastError('BALLAST_AUTH_REQUIRED', { repo });
+
+  return {
+    realmOf,
+    async classicRead(request, reply, repo) {
+      if (policy.readsAnonymously(repo)) return;
+      const challenge = () =>
+        reply.header('www-authenticate', `Basic realm="ballast ${repo}", charset="UTF-8"`);
+      const identity = await identify(request, challenge, false);
+      if (identity.kind === 'anonymous') {
+        challenge();
+        throw required(repo);
+      }
+      if (identity.kind === 'named' && !policy.allows(identity.name, repo, 'pull'))
+        throw denied(identity.name, repo);
+    },
+    async registryRead(request, reply, target) {
+      if (target === undefined ? !auth.enabled : policy.readsAnonymously(target.repo)) return;
+      const name = target && `${target.repo}/${target.chart}`;
+      const scope =
+        target && `repository:${name}:${policy.writable(target.repo) ? 'pull,push' : 'pull'}`;
+      const challenge = () => bearerChallenge(request, reply, scope);
+      const identity = await identify(request, challenge, true);
+      if (identity.kind === 'anonymous') {
+        challenge();
+        throw required(target?.repo ?? '(any)');
+      }
+      if (target === undefined) return; // any valid credentials or token answer the ping
+      if (identity.kind === 'named') {
+        if (!policy.allows(identity.name, target.repo, 'pull'))
+          throw denied(identity.name, target.repo);
+        return;
+      }
+      const { subject, grants } = identity.claims;
+      if (grants.some((g) => g.name === name && g.actions.includes('pull'))) return;
+      if (subject !== null && !policy.allows(subject, target.repo, 'pull'))
+        throw denied(subject, target.repo);
+      // A token for another scope: the client fetches one for this scope and retries.
+      challenge();
+      throw required(target.repo);
+    },
+    async registryVisible(request, reply) {
+      const identity = await identify(request, () => bearerChallenge(request, reply), true);
+      return (repo) => policy.canRead(identity, repo);
+    },
+  };
+}
