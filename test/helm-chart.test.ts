@@ -122,9 +122,18 @@ for (const major of helmMajors) {
     });
 
     test('S3 and 3 replicas: rolling updates, a disruption budget, credentials from a Secret, no volume', async () => {
+      // Every key of storage.s3, passed through to a config Ballast accepts.
+      const s3 = {
+        bucket: 'charts',
+        prefix: 'prod/',
+        endpoint: 'https://minio.example.com',
+        region: 'eu-west-1',
+        forcePathStyle: true,
+        cache: { dir: '/tmp/s3-cache', maxSize: '512MiB' },
+      };
       const objects = await render({
         replicaCount: 3,
-        config: { storage: { s3: { bucket: 'charts', region: 'eu-west-1' } } },
+        config: { storage: { s3 } },
         s3: { existingSecret: 'ballast-s3' },
       });
       const spec = deployment(objects);
@@ -146,8 +155,13 @@ for (const major of helmMajors) {
         name: 'ballast-s3',
         key: 'AWS_SECRET_ACCESS_KEY',
       });
-      const config = yaml.load(find(objects, 'ConfigMap')[0]?.data?.['ballast.yaml'] ?? '') as any;
-      assert.deepEqual(config.storage, { s3: { bucket: 'charts', region: 'eu-west-1' } });
+      const rendered = find(objects, 'ConfigMap')[0]?.data?.['ballast.yaml'] ?? '';
+      const config = yaml.load(rendered) as any;
+      assert.deepEqual(config.storage, { s3 });
+      const file = join(work, 'rendered-s3.yaml');
+      await writeFile(file, rendered);
+      const check = await runBallastCli(['config', 'check', file]);
+      assert.equal(check.code, 0, `${check.stdout}${check.stderr}`);
 
       const byDefault = deployment(
         await render({ config: { storage: { s3: { bucket: 'charts' } } } }),
@@ -186,6 +200,19 @@ for (const major of helmMajors) {
         await readFile(join(chart, 'files/ballast-rules.yaml'), 'utf8'),
       ) as any;
       assert.deepEqual(rules?.spec?.groups, shipped.groups);
+      // The one rule file promtool checks (test/prometheus-rules.test.ts) is the one the chart ships.
+      assert.deepEqual(
+        rules?.spec?.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert)),
+        [
+          'BallastUpstreamDown',
+          'BallastAllUpstreamsDown',
+          'BallastUpstreamDegraded',
+          'BallastUpstreamCertificateExpiring',
+          'BallastIndexGuardRefused',
+          'BallastIndexStale',
+          'BallastAlertDeliveryFailing',
+        ],
+      );
       assert.match(
         JSON.stringify(rules?.spec),
         /\{\{ \$labels\.repo \}\}/,

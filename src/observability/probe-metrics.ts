@@ -3,7 +3,7 @@ import type { EventBus } from './events.ts';
 
 /**
  * Metrics of upstream probes and alert delivery, fed by their events: what
- * deploy/prometheus/ballast-rules.yaml alerts on.
+ * deploy/helm/ballast/files/ballast-rules.yaml alerts on.
  */
 export function registerProbeMetrics(registry: Registry, bus: EventBus): void {
   const registers = [registry];
