@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { SkippedEntry } from '../helm/index-parse.ts';
 import type { IndexRepair } from '../helm/index-repairs.ts';
 import type { Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import {
   etagOf,
@@ -29,13 +30,14 @@ export interface ServedBuild {
 export type BuildServedIndex = (job: ServedBuildJob) => Promise<ServedBuild>;
 
 /**
- * Bodies are documents under `prefix`, named by their digest: a reader that holds one index
- * never gets the bytes of the next, and old ones are removed by `pruneServedBodies`.
+ * Bodies are documents of the repository (`storeKeys.servedBody`), named by their digest: a
+ * reader that holds one index never gets the bytes of the next, and old ones are removed by
+ * `pruneServedBodies`.
  */
 export function createServedIndexBuilder(
   store: Store,
   run: RunIndexBuild,
-  prefix: string,
+  repo: string,
 ): BuildServedIndex {
   return async (job) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ballast-served-'));
@@ -43,14 +45,14 @@ export function createServedIndexBuilder(
       const result = await run({ ...job, servedFile: path.join(dir, 'index.json') });
       const built = result.served;
       const identity: StoredBody = {
-        key: `${prefix}/${built.digest.slice('sha256:'.length)}.json`,
+        key: storeKeys.servedBody(repo, built.digest),
         digest: built.digest,
         size: built.bytes,
       };
       await store.putDocument(identity.key, createReadStream(built.file));
       const tableJson = await readFile(built.tableFile);
       const table: StoredBody = {
-        key: `${identity.key}.table`,
+        key: storeKeys.servedBody(repo, built.digest, '.table'),
         digest: `sha256:${createHash('sha256').update(tableJson).digest('hex')}`,
         size: tableJson.length,
       };

@@ -61,7 +61,7 @@ export function createServedKeeper(options: ServedKeeperOptions): ServedKeeper {
   }
 
   return {
-    buildIndex: createServedIndexBuilder(store, options.runBuild, bodiesPrefix),
+    buildIndex: createServedIndexBuilder(store, options.runBuild, options.repo),
 
     async compressIfSmall(index) {
       if (!index.compressed && index.bytes <= smallIndexBytes) {
