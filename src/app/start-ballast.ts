@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import { BallastError } from '../errors/ballast-error.ts';
 import { systemErrorText } from '../errors/system-error.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
-import type { RepoMirror } from '../mirror/repo-mirror.ts';
+import type { ChartRepo } from '../mirror/chart-repo.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
@@ -22,7 +22,7 @@ export interface RunningBallast {
   /** `http://host:port` the server listens on. */
   url: string;
   bus: EventBus;
-  mirrors: ReadonlyMap<string, RepoMirror>;
+  mirrors: ReadonlyMap<string, ChartRepo>;
   /** File mirrors (`files:`), by name. */
   files: ReadonlyMap<string, FileMirror>;
   /** Background probes of every upstream (`probes:`). */
@@ -69,7 +69,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     logger,
   });
   const server = createServer({
-    mirrors,
+    repos: mirrors,
     files,
     store,
     metrics,

@@ -3,8 +3,8 @@ import { tagToVersion, versionToTag } from '../oci/tag-version.ts';
 import type { OciContentSource } from '../server/routes/oci-routes.ts';
 import type { Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
+import type { ChartRepo } from './chart-repo.ts';
 import { chartManifest } from './oci-manifests.ts';
-import type { RepoMirror } from './repo-mirror.ts';
 import type { ChartSource } from './served-index.ts';
 
 /**
@@ -13,7 +13,7 @@ import type { ChartSource } from './served-index.ts';
  * on first use, exactly as the classic face does.
  */
 export function createMirrorOciContent(
-  mirrors: ReadonlyMap<string, RepoMirror>,
+  mirrors: ReadonlyMap<string, ChartRepo>,
   store: Store,
 ): OciContentSource {
   const versionsOf = async (repo: string, chart: string, signal: AbortSignal) => {
@@ -31,7 +31,7 @@ export function createMirrorOciContent(
     string,
     Awaited<ReturnType<typeof chartManifest>> & { chart: Digest }
   >();
-  const manifestOf = async (mirror: RepoMirror, file: string, signal: AbortSignal) => {
+  const manifestOf = async (mirror: ChartRepo, file: string, signal: AbortSignal) => {
     const chart = await mirror.chart(file, signal);
     // By repo as well: one chart can come from an OCI upstream in one repo and not in another.
     const key = `${mirror.name} ${chart.digest}`;

@@ -6,6 +6,7 @@ import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { BlobInfo, Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
 import { createChartPins } from './chart-pins.ts';
+import type { ChartRepo } from './chart-repo.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import { checkView, type ViewSpec } from './index-view.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
@@ -32,26 +33,8 @@ export interface RepoMirrorOptions {
   buildIndex?: (job: IndexBuildJob) => Promise<IndexBuildResult>;
 }
 
-export interface RepoMirror {
-  readonly name: string;
-  /** Named views of its index (`repos[].views`), checked. */
-  readonly views: ReadonlyMap<string, ViewSpec>;
-  /** Loads the last good index from the store, so a restart serves without the upstreams. */
-  load(): Promise<void>;
-  index(signal?: AbortSignal): Promise<IndexView>;
-  /** Makes sure the chart is in the store (verified) and says where. */
-  chart(file: string, signal?: AbortSignal): Promise<BlobInfo>;
-  /** The provenance file of a chart, fetched once and kept. */
-  provenance(file: string, signal?: AbortSignal): Promise<Buffer>;
-  /**
-   * For a chart whose index entry came from an OCI upstream: that upstream's manifest, byte
-   * for byte (fetched once, then kept). Undefined for charts from classic upstreams.
-   */
-  upstreamManifest(file: string, signal?: AbortSignal): Promise<Buffer | undefined>;
-  /** Forces one revalidation; used by `sync` and tests. */
-  refresh(signal?: AbortSignal): Promise<void>;
-  status(): IndexStatus;
-}
+/** A mirrored repository: a ChartRepo whose charts come from its upstreams. */
+export type RepoMirror = ChartRepo;
 
 /**
  * One mirrored repository behind a small façade: its index lifecycle (repo-index.ts), and

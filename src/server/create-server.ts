@@ -2,8 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from 'prom-client';
 import type { Auth } from '../auth/load-auth.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
+import type { ChartRepo } from '../mirror/chart-repo.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
-import type { RepoMirror } from '../mirror/repo-mirror.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
@@ -40,7 +40,7 @@ const defaultConnectionLimits: ConnectionLimits = {
 import { registerTokenRoutes } from './routes/token-routes.ts';
 
 export interface ServerOptions {
-  mirrors: ReadonlyMap<string, RepoMirror>;
+  repos: ReadonlyMap<string, ChartRepo>;
   /** File mirrors (`files:`), served under `/files/{name}/`. */
   files?: ReadonlyMap<string, FileMirror>;
   store: Store;
@@ -139,7 +139,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   registerOpsRoutes(app, options);
   if (options.status)
     registerStatusRoutes(app, {
-      mirrors: options.mirrors,
+      repos: options.repos,
       files: options.files ?? new Map(),
       status: options.status,
       store: options.store,
@@ -148,7 +148,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   registerHelmRoutes(app, { ...options, blobCache, guard });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
-    source: createMirrorOciContent(options.mirrors, options.store),
+    source: createMirrorOciContent(options.repos, options.store),
     store: options.store,
     blobCache,
     bus,

@@ -30,7 +30,7 @@ export async function serverRouteTable(): Promise<RouteEntry[]> {
     const routes: RouteEntry[] = [];
     const bus = createEventBus();
     const app = createServer({
-      mirrors: new Map(),
+      repos: new Map(),
       files: new Map(),
       store: await createFsStore({ root: join(dir, 'store') }),
       metrics: createMetrics(bus, () => []),

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
+import type { ChartRepo } from '../../mirror/chart-repo.ts';
 import { type ViewSpec, viewFromQuery } from '../../mirror/index-view.ts';
-import type { RepoMirror } from '../../mirror/repo-mirror.ts';
 import type { Store } from '../../store/store.ts';
 import type { AuthGuard } from '../auth-guard.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
@@ -10,7 +10,7 @@ import { clientGone, immutableCacheControl as immutable, sendBlob } from '../sen
 import { type IndexBody, sendIndexBody } from '../send-index.ts';
 
 export interface HelmRoutesOptions {
-  mirrors: ReadonlyMap<string, RepoMirror>;
+  repos: ReadonlyMap<string, ChartRepo>;
   store: Store;
   blobCache: BlobMemoryCache;
   /** Access checks; without one every repo is read anonymously. */
@@ -32,7 +32,7 @@ type ChartRequest = FastifyRequest<{ Params: { repo: string; view?: string; file
  */
 export function registerHelmRoutes(
   app: FastifyInstance,
-  { mirrors, store, blobCache, guard }: HelmRoutesOptions,
+  { repos, store, blobCache, guard }: HelmRoutesOptions,
 ): void {
   const views = createIndexViewCache(store, { entries: 64, bytes: 32 * 1024 * 1024 });
   // Runs before the handler, so a private repo's index or chart is never fetched for nobody;
@@ -43,13 +43,13 @@ export function registerHelmRoutes(
       guard.classicRead(request, reply, request.params.repo));
 
   const mirrorOf = (repo: string) => {
-    const mirror = mirrors.get(repo);
+    const mirror = repos.get(repo);
     if (!mirror) throw new BallastError('BALLAST_REPO_NOT_FOUND', { repo });
     return mirror;
   };
 
   /** The view a request asks for: a named one, one by query, or none (the full index). */
-  const viewOf = (mirror: RepoMirror, request: IndexRequest): ViewSpec | undefined => {
+  const viewOf = (mirror: ChartRepo, request: IndexRequest): ViewSpec | undefined => {
     const byQuery = viewFromQuery(request.query);
     const { view: name } = request.params;
     if (name === undefined) return byQuery;

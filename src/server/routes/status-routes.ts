@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FileMirror } from '../../files/file-mirror.ts';
-import type { RepoMirror } from '../../mirror/repo-mirror.ts';
+import type { ChartRepo } from '../../mirror/chart-repo.ts';
 import type { Store } from '../../store/store.ts';
 import { createChartCatalog } from '../status/chart-catalog.ts';
 import {
@@ -12,7 +12,7 @@ import { renderStatusPage } from '../status/status-page.ts';
 import { statusStyleHash } from '../status/status-style.ts';
 
 export interface StatusRoutesOptions {
-  mirrors: ReadonlyMap<string, RepoMirror>;
+  repos: ReadonlyMap<string, ChartRepo>;
   files: ReadonlyMap<string, FileMirror>;
   status: StatusSource;
   store: Store;
@@ -29,14 +29,14 @@ const reuseMs = 1000;
 /** `/-/status` for machines and `/` for people: the same data, the page with a chart browser. */
 export function registerStatusRoutes(
   app: FastifyInstance,
-  { mirrors, files, status, store }: StatusRoutesOptions,
+  { repos, files, status, store }: StatusRoutesOptions,
 ): void {
-  const catalog = createChartCatalog(mirrors, store);
+  const catalog = createChartCatalog(repos, store);
   let built: { at: number; document: StatusDocument; json?: string; page?: string } | undefined;
   const current = () => {
     const now = Date.now();
     if (!built || now - built.at >= reuseMs)
-      built = { at: now, document: statusDocument(mirrors, files, status, now) };
+      built = { at: now, document: statusDocument(repos, files, status, now) };
     return built;
   };
 

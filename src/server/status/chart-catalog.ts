@@ -1,5 +1,5 @@
 import type { ChartVersion, HelmIndex } from '../../helm/index-parse.ts';
-import type { RepoMirror } from '../../mirror/repo-mirror.ts';
+import type { ChartRepo } from '../../mirror/chart-repo.ts';
 import type { ServedIndex } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -30,12 +30,12 @@ type RepoCatalog = Map<string, CatalogVersion[]>;
  * kept per served index: a new index makes a new catalog, the old one goes with it.
  */
 export function createChartCatalog(
-  mirrors: ReadonlyMap<string, RepoMirror>,
+  mirrors: ReadonlyMap<string, ChartRepo>,
   store: Store,
 ): ChartCatalog {
   const built = new WeakMap<ServedIndex, Promise<RepoCatalog>>();
 
-  async function catalogOf(mirror: RepoMirror): Promise<RepoCatalog | undefined> {
+  async function catalogOf(mirror: ChartRepo): Promise<RepoCatalog | undefined> {
     let index: ServedIndex;
     try {
       index = (await mirror.index()).index;

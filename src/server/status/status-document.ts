@@ -1,5 +1,5 @@
 import type { FileMirror } from '../../files/file-mirror.ts';
-import type { RepoMirror } from '../../mirror/repo-mirror.ts';
+import type { ChartRepo } from '../../mirror/chart-repo.ts';
 import type { ChartPulls, ServingStats } from '../../observability/serving-stats.ts';
 import { historyStrip } from '../../probe/probe-history.ts';
 import type { ProbedUpstream } from '../../probe/prober.ts';
@@ -74,7 +74,7 @@ function upstreamView(probed: ProbedUpstream, now: number): UpstreamView {
 
 /** The status of every repository and file mirror, their upstreams, and the cache figures. */
 export function statusDocument(
-  mirrors: ReadonlyMap<string, RepoMirror>,
+  mirrors: ReadonlyMap<string, ChartRepo>,
   files: ReadonlyMap<string, FileMirror>,
   source: StatusSource,
   now = Date.now(),
