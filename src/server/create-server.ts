@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from 'prom-client';
 import type { Auth } from '../auth/load-auth.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
+import type { HostedWrites } from '../hosted/hosted-writes.ts';
 import type { ChartRepo } from '../mirror/chart-repo.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
 import type { EventBus } from '../observability/events.ts';
@@ -15,6 +16,7 @@ import {
   frameworkErrorHandler,
   registerErrorHandler,
 } from './http-errors.ts';
+import { registerChartmuseumRoutes } from './routes/chartmuseum-routes.ts';
 import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
@@ -41,6 +43,10 @@ import { registerTokenRoutes } from './routes/token-routes.ts';
 
 export interface ServerOptions {
   repos: ReadonlyMap<string, ChartRepo>;
+  /** The write side of hosted repositories, for the ChartMuseum API under `/api/`. */
+  hosted?: ReadonlyMap<string, HostedWrites>;
+  /** Bytes a provenance file may have (`limits.provSize`). */
+  provSize?: number;
   /** File mirrors (`files:`), served under `/files/{name}/`. */
   files?: ReadonlyMap<string, FileMirror>;
   store: Store;
@@ -146,6 +152,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     });
   if (auth && guard) registerTokenRoutes(app, auth, guard);
   registerHelmRoutes(app, { ...options, blobCache, guard });
+  registerChartmuseumRoutes(app, {
+    repos: options.repos,
+    hosted: options.hosted ?? new Map(),
+    bus,
+    ...(guard ? { guard } : {}),
+    provSize: options.provSize ?? 1024 * 1024,
+  });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
     source: createMirrorOciContent(options.repos, options.store),
