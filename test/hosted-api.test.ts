@@ -340,5 +340,22 @@ describe('hosted repositories through the ChartMuseum API, with real Helm', () =
       (await httpRequest(`${ballast.url}/both/charts/demo-config-2.0.0.tgz`)).status,
       200,
     );
+    // The upload is served over OCI too, and the status page lists the repository.
+    await using helm = await createHelm(4);
+    const dir = await mkdtemp(join(tmpdir(), 'ballast-hosted-oci-'));
+    const host = new URL(ballast.url).host;
+    await helm.run([
+      'pull',
+      `oci://${host}/both/demo-app`,
+      '--version',
+      '1.0.0',
+      '--plain-http',
+      '--destination',
+      dir,
+    ]);
+    assert.deepEqual(await readFile(join(dir, 'demo-app-1.0.0.tgz')), await readFile(clash.path));
+    const status = await httpRequest(`${ballast.url}/-/status`);
+    assert.equal(status.status, 200);
+    assert.ok(status.body.toString().includes('"both"'));
   });
 });
