@@ -247,11 +247,12 @@ describe('hosted repositories through the ChartMuseum API, with real Helm', () =
       contentType: 'application/gzip',
     });
     assert.equal(declared.status, 413);
+    // Sent chunked, with no length to refuse up front: cut off at the limit.
     const chunked = await cmPush(
       api,
       { chart: { name: 'big.tgz', data: big } },
       { authorization: ci() },
-    ).catch((error: Error) => ({ status: 413, body: error.message, json: undefined }));
+    );
     assert.equal(chunked.status, 413);
     const empty = await cmPush(api, {}, { authorization: ci() });
     assert.equal(empty.status, 400);
