@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildChartArchive } from '../../bench/chart-archive.ts';
-import { parseConfig } from '../config/load-config.ts';
+import { loadedHostedRepo } from '../../test/support/hosted-repo.ts';
 import { BallastError } from '../errors/ballast-error.ts';
 import type { ChartRepo } from '../mirror/chart-repo.ts';
-import { createEventBus } from '../observability/events.ts';
-import { createLogger } from '../observability/logger.ts';
 import { createMemoryStore } from '../store/memory/memory-store.ts';
 import type { Store } from '../store/store.ts';
 import { createCombinedRepo } from './combined-repo.ts';
-import { createHostedRepo } from './hosted-repo.ts';
 import { digestOf } from './hosted-uploads.ts';
 
 const actor = { who: 'ci', address: '127.0.0.1' };
 
-async function hostedRepo(store: Store, name: string) {
-  const { config } = parseConfig(`repos: [{ name: ${name}, hosted: true }]`, 'test');
-  const repo = createHostedRepo({
-    repo: config.repos[0] as (typeof config.repos)[number],
-    store,
-    bus: createEventBus(),
-    logger: createLogger({ level: 'silent' }),
-    limits: config.limits,
-  });
-  await repo.load();
-  return repo;
-}
+const hostedRepo = (store: Store, name: string) => loadedHostedRepo(store, { name });
 
 const chart = (name: string, version: string, size = 2000) =>
   buildChartArchive({ name, version, targetBytes: size });

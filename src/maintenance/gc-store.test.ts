@@ -6,11 +6,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { type TestContext, test } from 'node:test';
 import { buildChartArchive } from '../../bench/chart-archive.ts';
-import { parseConfig } from '../config/load-config.ts';
-import { createHostedRepo } from '../hosted/hosted-repo.ts';
+import { loadedHostedRepo } from '../../test/support/hosted-repo.ts';
 import { spoolIndex, storedIndexDocument } from '../mirror/stored-index.ts';
-import { createEventBus } from '../observability/events.ts';
-import { createLogger } from '../observability/logger.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
@@ -124,15 +121,7 @@ test('a blob written while gc runs is kept, even with no grace period', async (t
 
 test('blobs a hosted catalogue names stay (chart, provenance, a pushed manifest and its config); a deleted version goes', async (t) => {
   const store = await tempStore(t);
-  const { config } = parseConfig('repos: [{ name: team, hosted: true }]', 'test');
-  const repo = createHostedRepo({
-    repo: config.repos[0] as (typeof config.repos)[number],
-    store,
-    bus: createEventBus(),
-    logger: createLogger({ level: 'silent' }),
-    limits: config.limits,
-  });
-  await repo.load();
+  const repo = await loadedHostedRepo(store);
   const actor = { who: 'ci', address: '127.0.0.1' };
   const kept = buildChartArchive({ name: 'kept', version: '1.0.0', targetBytes: 2000 });
   const gone = buildChartArchive({ name: 'gone', version: '1.0.0', targetBytes: 2000 });
