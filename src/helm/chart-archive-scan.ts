@@ -17,7 +17,7 @@ export interface ArchiveEntry {
   name: string;
   /** Its segments, without empty ones and `.` after the first; never `..`. */
   parts: readonly string[];
-  /** tar-stream's type: `file`, `directory`, `symlink`, `link`, … */
+  /** tar-stream's type (`file`, `directory`, `symlink`, `link`, …), `unknown` for other flags. */
   type: string;
   size: number;
   linkname: string | undefined;
@@ -58,7 +58,7 @@ export async function scanChartArchive(
       const answer = await visit({
         name,
         parts,
-        type: type ?? 'file',
+        type: type ?? 'unknown',
         size: size ?? 0,
         linkname: linkname ?? undefined,
         body: entry as AsyncIterable<Buffer>,

@@ -91,7 +91,12 @@ function checkType(entry: ArchiveEntry): void {
         `is a ${entry.type === 'link' ? 'hard' : 'symbolic'} link (to ${JSON.stringify(entry.linkname ?? '')}); a chart archive holds only files and directories`,
       );
     default:
-      throw refused(entry, `is a ${entry.type}, not a file or directory`);
+      throw refused(
+        entry,
+        entry.type === 'unknown'
+          ? 'has a tar type flag Ballast does not know; a chart holds files and directories'
+          : `is a ${entry.type}, not a file or directory`,
+      );
   }
 }
 

@@ -154,6 +154,9 @@ describe('validateChartUpload: refusals', () => {
       await chart([{ name: 'demo/tty', type: 'character-device' }]),
       /character-device/,
     );
+    const sparse = await tarOf([{ name: 'demo/Chart.yaml', body: chartYaml }]);
+    withTypeFlag(sparse, 'S'); // a GNU sparse file, which tar-stream does not know
+    await refused(gzipSync(sparse), /tar type flag Ballast does not know/);
   });
 
   it('refuses a layout that is not one chart directory', async () => {
@@ -270,4 +273,13 @@ async function gzipBomb(files: number, size: number): Promise<Buffer> {
   tar.finalize();
   await packing;
   return Buffer.concat(chunks);
+}
+
+/** Rewrites the type flag of the tar's first header, and its checksum to match. */
+function withTypeFlag(tar: Buffer, flag: string): void {
+  tar.write(flag, 156, 'latin1');
+  tar.fill(' ', 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += tar[i] as number;
+  tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
 }
