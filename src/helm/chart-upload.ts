@@ -36,7 +36,11 @@ export interface ValidChart {
 
 export interface ChartUploadOptions {
   limits?: Partial<ChartUploadLimits>;
-  /** The name the client gave the file (a multipart filename): must be `<name>-<version>.tgz`. */
+  /**
+   * The name the client gave the file: when given, it must be `<name>-<version>.tgz`.
+   * ChartMuseum ignores a multipart filename and names the chart from its content, so
+   * `cm-push` of a renamed archive works there; pass this only where the name matters.
+   */
   fileName?: string;
 }
 
