@@ -221,6 +221,9 @@ describe('validateChartUpload: refusals', () => {
     ]);
     await refused(await tarOf([{ name: 'demo/Chart.yaml', body: chartYaml }]), /not valid gzip/);
     await refused(gzipSync('not a tar at all, just text '.repeat(40)), /not a readable tar/);
+    // Helm stops reading at the tar's end and would load these; nothing packs charts so.
+    await refused(Buffer.concat([whole, Buffer.from('appended bytes')]), /not valid gzip/);
+    await refused(Buffer.concat([whole, whole]), /appears twice/);
     await refused(
       whole.subarray(0, Math.floor(whole.length / 2)),
       /truncated: the gzip stream ends early/,
