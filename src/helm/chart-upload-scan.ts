@@ -1,9 +1,12 @@
-import { type ArchiveEntry, readEntry, scanChartArchive } from './chart-archive-scan.ts';
+import {
+  type ArchiveEntry,
+  type ArchiveScanLimits,
+  readEntry,
+  scanChartArchive,
+} from './chart-archive-scan.ts';
 import { ChartFormatError } from './chart-format-error.ts';
 
-export interface UploadScanLimits {
-  maxUnpackedBytes: number;
-  maxEntries: number;
+export interface UploadScanLimits extends ArchiveScanLimits {
   /** One file, unpacked: Helm's loader refuses a larger one. */
   maxFileBytes: number;
 }

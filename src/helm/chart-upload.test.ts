@@ -252,6 +252,15 @@ describe('validateChartUpload: refusals', () => {
       Array.from({ length: 20 }, (_, i) => ({ name: `demo/f-${i}`, body: 'x' })),
     );
     await refused(flood, /more than 10 entries/, { limits: { maxEntries: 10 } });
+    const innerBomb = await tgzOf([
+      { name: 'lib/Chart.yaml', body: 'apiVersion: v2\nname: lib\nversion: 0.1.0\n' },
+      { name: 'lib/zeros', body: Buffer.alloc(200 * 1024) },
+    ]);
+    await refused(
+      await chart([{ name: 'demo/charts/lib-0.1.0.tgz', body: innerBomb }]),
+      /subchart demo\/charts\/lib-0.1.0.tgz: the archive unpacks to more than/,
+      { limits: { maxUnpackedBytes: 100 * 1024 } },
+    );
   });
 });
 

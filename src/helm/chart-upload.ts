@@ -99,7 +99,11 @@ async function checkChart(
     if (!subchart.archive) continue;
     if (depth + 1 > maxSubchartDepth)
       throw new ChartFormatError(`${top}/${path}: subcharts nest deeper than ${maxSubchartDepth}`);
-    const remaining = { ...limits, maxUnpackedBytes: limits.maxUnpackedBytes - unpacked };
+    // Packaged subcharts share the upload's unpacked budget: a bomb cannot hide one level down.
+    const remaining = {
+      ...limits,
+      maxUnpackedBytes: Math.max(0, limits.maxUnpackedBytes - unpacked),
+    };
     const inner = await checkChart(subchart.archive, remaining, depth + 1).catch((error) => {
       if (!(error instanceof ChartFormatError)) throw error;
       throw new ChartFormatError(`subchart ${top}/${path}: ${error.message}`);
