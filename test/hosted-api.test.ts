@@ -129,6 +129,15 @@ describe('hosted repositories through the ChartMuseum API, with real Helm', () =
     assert.equal(raw.status, 201);
     const index = await listed('team');
     assert.deepEqual(index.serverInfo, { contextPath: '' });
+    // A view of a hosted index is cut from it as from a mirror's.
+    const view = await httpRequest(`${ballast.url}/team/index.yaml?charts=demo-app&latest=1`, {
+      headers: { authorization: alice },
+    });
+    const viewed = JSON.parse(view.body.toString()) as { entries: Record<string, Entry[]> };
+    assert.deepEqual(
+      viewed.entries['demo-app']?.map((e) => e.version),
+      ['1.1.0'],
+    );
     const entries = index.entries['demo-app'] ?? [];
     assert.deepEqual(
       entries.map((e) => e.version),
