@@ -42,8 +42,11 @@ export function registerChartmuseumRoutes(app: FastifyInstance, options: Chartmu
     api.setErrorHandler(async (error, request, reply) => {
       if (isBallastError(error)) {
         reportStorageFull(error, request, options.bus);
-        // The rest of an oversize body is not read: the connection closes after the answer.
-        if (error.code === 'BALLAST_UPLOAD_TOO_LARGE') reply.header('connection', 'close');
+        // A body refused unread (no right to write, too large) is not read after the answer
+        // either: the connection closes instead of taking in the rest.
+        const body = request.body as Readable | undefined;
+        if (body && typeof body.readableEnded === 'boolean' && !body.readableEnded)
+          reply.header('connection', 'close');
         return reply.code(error.status).send({ error: error.message, code: error.code });
       }
       if (clientHasGone(request)) return reportClientGone(request, reply, options.bus);
