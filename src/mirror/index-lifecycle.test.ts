@@ -1,129 +1,30 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConfig } from '../config/load-config.ts';
-import { BallastError } from '../errors/ballast-error.ts';
-import { createEventBus, type EventBus, type EventName } from '../observability/events.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createBreakerRegistry } from '../resilience/circuit-breaker.ts';
-import { createSystemClock } from '../resilience/clock.ts';
-import { createLatencyWindows } from '../resilience/latency-window.ts';
-import { createMemoryStore } from '../store/memory/memory-store.ts';
-import type { Store } from '../store/store.ts';
-import type { IndexFetch, IndexValidators } from '../upstream/classic-repo-client.ts';
-import { buildIndex } from './index-build.ts';
-import type { MirrorUpstream } from './mirror-upstream.ts';
-import { createRepoMirror, type RepoMirror } from './repo-mirror.ts';
+import {
+  type Answer,
+  demoChart,
+  fakeUpstream,
+  mirrorWorld,
+  settled,
+  sha256Hex,
+  until,
+} from '../../test/support/mirror-world.ts';
+import type { BallastError } from '../errors/ballast-error.ts';
+import type { EventBus, EventName } from '../observability/events.ts';
 
-// The index lifecycle in one process: a memory store, a clock the test moves, builds run
-// in-process, and upstreams that answer what the test says (no sockets).
+// The index lifecycle in one process (test/support/mirror-world.ts): a memory store, a clock
+// the test moves, in-process builds, upstreams that answer what the test says.
 
 const refreshMs = 60_000;
 const upstreamUrl = 'https://charts.example.test/stable';
 
-type Answer = 'fail' | 'not-modified' | { versions: number; etag: string };
-
-interface FakeUpstream extends MirrorUpstream {
-  answer: Answer;
-  /** The validators each index request came with, in order. */
-  readonly asked: (IndexValidators | undefined)[];
-}
-
-const hex = (n: number) => n.toString(16).padStart(64, '0');
-
-/** An index of `versions` versions of one chart, each with a digest, as JSON (Helm reads it). */
-function indexJson(versions: number): string {
-  const entries = Array.from({ length: versions }, (_, i) => ({
-    apiVersion: 'v2',
-    name: 'demo',
-    version: `1.0.${i}`,
-    urls: [`charts/demo-1.0.${i}.tgz`],
-    digest: hex(i + 1),
-  }));
-  return JSON.stringify({ apiVersion: 'v1', entries: { demo: entries } });
-}
-
-function fakeUpstream(answer: Answer): FakeUpstream {
-  const asked: (IndexValidators | undefined)[] = [];
-  const never = () => Promise.reject(new Error('no chart is fetched in these tests'));
-  return {
-    url: upstreamUrl,
-    label: upstreamUrl,
-    key: 'charts.example.test:443',
-    answer,
-    asked,
-    async fetchIndex(validators): Promise<IndexFetch> {
-      asked.push(validators);
-      const now = this.answer;
-      if (now === 'fail')
-        throw new BallastError('BALLAST_UPSTREAM_UNREACHABLE', {
-          source: upstreamUrl,
-          reason: 'connection refused',
-        });
-      if (now === 'not-modified') return { kind: 'not-modified' };
-      const body = Buffer.from(indexJson(now.versions));
-      return {
-        kind: 'fetched',
-        body: (async function* () {
-          yield body;
-        })(),
-        validators: { etag: now.etag },
-      };
-    },
-    fetchChart: never,
-    fetchSidecar: never,
-  };
-}
-
-interface World {
-  store: Store;
-  bus: EventBus;
-  /** The mirror's time (ms); the test moves it. */
-  clock: { t: number };
-  mirror(upstream: FakeUpstream): RepoMirror;
-}
-
-function world(): World {
-  const { config } = parseConfig(
-    JSON.stringify({
-      repos: [{ name: 'stable', upstreams: [{ url: upstreamUrl }], refresh: `${refreshMs}ms` }],
-    }),
-    'ballast.yaml',
-  );
-  const repo = config.repos[0] as (typeof config.repos)[number];
-  const store = createMemoryStore();
-  const bus = createEventBus();
-  const clock = { t: Date.UTC(2026, 0, 1) };
-  const system = createSystemClock();
-  const resilience = {
-    clock: system,
-    bus,
-    breakers: createBreakerRegistry({
-      clock: system,
-      bus,
-      policy: { failureThreshold: 1000, coolDownMs: 1 },
-    }),
-    latencies: createLatencyWindows(),
-    deadlineMs: 5_000,
-    retry: { maxAttempts: 1 },
-    hedge: false as const,
-  };
-  const logger = createLogger({ level: 'silent' });
-  return {
-    store,
-    bus,
-    clock,
-    mirror: (upstream) =>
-      createRepoMirror({
-        repo,
-        upstreams: [upstream],
-        store,
-        resilience,
-        logger,
-        limits: { chartSize: 1 << 20, provSize: 1 << 16 },
-        now: () => clock.t,
-        buildIndex,
-      }),
-  };
+function world() {
+  const w = mirrorWorld({
+    name: 'stable',
+    upstreams: [{ url: upstreamUrl }],
+    refresh: `${refreshMs}ms`,
+  });
+  return { ...w, upstream: (answer: Answer) => fakeUpstream(w.store, upstreamUrl, answer) };
 }
 
 /** Collects the bus's `name` events. */
@@ -133,23 +34,11 @@ function heard(bus: EventBus, name: EventName): unknown[] {
   return events;
 }
 
-/** Gives a refresh that a request may have started behind it the time to reach the upstream. */
-const settled = () => new Promise((resolve) => setTimeout(resolve, 100));
-
-/** Waits (a few seconds at most) for a refresh running behind a request to finish. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 /** A mirror that has fetched and served its first index from an upstream answering `answer`. */
 async function servedOnce(answer: Answer) {
   const w = world();
-  const upstream = fakeUpstream(answer);
-  const mirror = w.mirror(upstream);
+  const upstream = w.upstream(answer);
+  const mirror = w.mirror([upstream]);
   await mirror.load();
   const first = await mirror.index();
   return { w, upstream, mirror, first, t0: w.clock.t };
@@ -157,8 +46,8 @@ async function servedOnce(answer: Answer) {
 
 test('an empty store: the first request fetches the upstream index and serves it', async () => {
   const w = world();
-  const upstream = fakeUpstream({ versions: 3, etag: '"v1"' });
-  const mirror = w.mirror(upstream);
+  const upstream = w.upstream({ versions: 3, etag: '"v1"' });
+  const mirror = w.mirror([upstream]);
   await mirror.load();
   assert.deepEqual(
     { ready: mirror.status().ready, versions: mirror.status().versions },
@@ -172,7 +61,7 @@ test('an empty store: the first request fetches the upstream index and serves it
   assert.equal(view.staleBecause, undefined);
   assert.deepEqual(view.index.charts.get('demo-1.0.2.tgz'), {
     url: `${upstreamUrl}/charts/demo-1.0.2.tgz`,
-    digest: `sha256:${hex(3)}`,
+    digest: `sha256:${sha256Hex(demoChart(2))}`,
     upstream: 0,
     name: 'demo',
     version: '1.0.2',
@@ -186,7 +75,7 @@ test('an empty store: the first request fetches the upstream index and serves it
 
 test('an empty store and a failing upstream: the index is unavailable, with the cause', async () => {
   const w = world();
-  const mirror = w.mirror(fakeUpstream('fail'));
+  const mirror = w.mirror([w.upstream('fail')]);
   await mirror.load();
   await assert.rejects(mirror.index(), (error: BallastError) => {
     assert.equal(error.code, 'BALLAST_INDEX_UNAVAILABLE');
@@ -273,8 +162,8 @@ test('a restart serves the stored index without asking the upstream', async () =
   const { w, first: served, t0 } = await servedOnce({ versions: 4, etag: '"v1"' });
 
   w.clock.t = t0 + refreshMs / 2;
-  const upstream = fakeUpstream('fail');
-  const after = w.mirror(upstream);
+  const upstream = w.upstream('fail');
+  const after = w.mirror([upstream]);
   await after.load();
   assert.deepEqual(
     { ready: after.status().ready, loading: after.status().loading },
