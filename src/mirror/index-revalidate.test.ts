@@ -49,6 +49,35 @@ test('failover: the second upstream serves while the first fails, the first agai
   assert.equal(back.index.charts.get('demo-1.0.2.tgz')?.url, `${primary}/charts/demo-1.0.2.tgz`);
 });
 
+test('a primary smaller than its backup is served again once it recovers', async () => {
+  const { a, b, mirror } = twoUpstreams(false, [3, 5]);
+  await mirror.load();
+  assert.equal((await mirror.index()).index.versions, 3);
+
+  a.answer = 'fail';
+  await mirror.refresh();
+  assert.equal((await mirror.index()).index.versions, 5, 'the backup serves, larger');
+
+  // The primary's index passed the guard when it was stored: the backup's size is no yardstick.
+  a.answer = 'not-modified';
+  await mirror.refresh();
+  const back = await mirror.index();
+  assert.equal(back.index.versions, 3);
+  assert.equal(back.index.charts.get('demo-1.0.0.tgz')?.upstream, 0);
+  assert.equal(back.staleBecause, undefined);
+  assert.equal(b.asked.length, 1);
+});
+
+test('a backup much smaller than the served index is refused by the guard: the last good copy stays', async () => {
+  const { a, mirror } = twoUpstreams(false, [5, 3]);
+  await mirror.load();
+  const good = await mirror.index();
+  a.answer = 'fail';
+  await assert.rejects(mirror.refresh());
+  const kept = await mirror.index();
+  assert.equal(kept.index, good.index);
+});
+
 test('merge: the union of every upstream, and the last good copy of one that fails', async () => {
   const { a, b, mirror } = twoUpstreams(true, [3, 4]);
   await mirror.load();

@@ -79,25 +79,31 @@ export function createRevalidation(
         resilience,
         upstreams.map((u) => u.ref),
         name,
-        (ref, s) =>
-          (upstreams[ref.position] as UpstreamIndex).fetch(
+        (ref, s) => {
+          const upstream = upstreams[ref.position] as UpstreamIndex;
+          // An upstream is held to its own last good index; one never fetched yet, to the
+          // index it would replace.
+          return upstream.fetch(
             {
-              lastGoodVersions: served.current()?.index.versions,
+              lastGoodVersions: upstream.versions ?? served.current()?.index.versions,
               maxShrink: repo.guard.maxShrink,
               keep: keep?.keep,
             },
             s,
-          ),
+          );
+        },
         signal,
       );
       const current = served.current();
       if (value.built) {
         await served.swap(value.built.served, [upstream.position], value.built.kept);
       } else if (current?.from[0] !== upstream.position || current.from.length !== 1) {
-        // Unchanged upstream, but not the one served now (it recovered after a failover).
+        // Unchanged upstream, but not the one served now (it recovered after a failover): its
+        // stored copy passed the guard when it was stored, so it is not held to the backup's
+        // size (a backup larger than the primary would otherwise keep the primary out forever).
         const built = await rebuild.fromStored([upstream.position], {
-          lastGoodVersions: current?.index.versions,
-          maxShrink: repo.guard.maxShrink,
+          lastGoodVersions: undefined,
+          maxShrink: 1,
         });
         await served.swap(built.served, [upstream.position], built.kept);
       } else {
