@@ -14,7 +14,7 @@ export interface CurrentIndex {
 export interface ServedSwap {
   /** The same object until the next swap, so a caller can tell whether one happened. */
   current(): CurrentIndex | undefined;
-  /** Serves `index` from now on and keeps it in the store; `kept`: versions guard.keepRemoved kept. */
+  /** Keeps `index` in the store, then serves it; `kept`: versions guard.keepRemoved kept. */
   swap(index: ServedIndex, from: number[], kept: number): Promise<void>;
 }
 
@@ -57,6 +57,8 @@ export function createServedSlot(options: ServedSlotOptions): ServedSlot {
 
     async swap(index, from, kept) {
       await keeper.compressIfSmall(index);
+      // Stored before it is served: what a client has seen, a restart serves too.
+      await keeper.keep(index, from, checkedAt || now(), () => current?.index === index);
       if (current?.index !== index) previous = current?.index;
       current = { index, from };
       parseSoon(index);
@@ -69,7 +71,6 @@ export function createServedSlot(options: ServedSlotOptions): ServedSlot {
       });
       if (kept > 0)
         logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
-      await keeper.keep(index, from, checkedAt || now(), () => current?.index === index);
     },
 
     async confirmed(at) {
