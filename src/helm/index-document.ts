@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import { readHelmYaml } from './index-yaml-fast.ts';
 
 /**
  * A number where Helm expects text (`appVersion: 1.40`), kept as the upstream wrote it. Helm
@@ -18,6 +19,8 @@ export class NumberText {
 const yamlNumber =
   /^(?:[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+const isYamlNumber = (plain: string) => yamlNumber.test(plain);
+
 /**
  * The failsafe schema keeps every scalar as text (Helm reads most fields as strings, and the
  * text must survive: `1.40` is not `1.4`); only plain scalars that YAML would read as numbers
@@ -27,7 +30,7 @@ const schema = yaml.FAILSAFE_SCHEMA.extend({
   implicit: [
     new yaml.Type('tag:ballast.dev,2026:number-text', {
       kind: 'scalar',
-      resolve: (data: unknown) => typeof data === 'string' && yamlNumber.test(data),
+      resolve: (data: unknown) => typeof data === 'string' && isYamlNumber(data),
       construct: (data: string) => new NumberText(data),
     }),
   ],
@@ -61,5 +64,8 @@ export function loadIndexDocument(
       // Not JSON after all; YAML flow style also starts with `{`.
     }
   }
-  return { raw: yaml.load(text, { schema, filename: source }), format: 'yaml' };
+  const raw =
+    readHelmYaml(text, isYamlNumber, (plain) => new NumberText(plain)) ??
+    yaml.load(text, { schema, filename: source });
+  return { raw, format: 'yaml' };
 }

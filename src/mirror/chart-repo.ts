@@ -1,6 +1,25 @@
 import type { BlobInfo } from '../store/store.ts';
 import type { ViewSpec } from './index-view.ts';
-import type { IndexStatus, IndexView } from './repo-index.ts';
+import type { ServedIndex } from './served-index.ts';
+
+export interface IndexView {
+  index: ServedIndex;
+  /** Set when the upstreams failed at the last attempt and this is the last good copy. */
+  staleBecause?: string;
+  /** When an upstream last confirmed this copy (ms since the epoch). */
+  checkedAt: number;
+}
+
+export interface IndexStatus {
+  ready: boolean;
+  /** The stored index is still being loaded (or rebuilt) at start-up. */
+  loading: boolean;
+  versions: number;
+  checkedAt: number;
+  lastError?: string;
+  /** With `unverified: pin`: entries whose digest was pinned on first fetch. */
+  pinned?: number;
+}
 
 /**
  * A chart repository as the routes see it, whatever keeps it: a mirror of upstreams, a hosted

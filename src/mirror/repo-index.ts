@@ -3,16 +3,17 @@ import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { Digest, Store } from '../store/store.ts';
-import { storeKeys } from '../store/store-keys.ts';
-import type { IndexBuildJob } from './index-build.ts';
+import type { IndexStatus, IndexView } from './chart-repo.ts';
+import { createIndexRebuild } from './index-rebuild.ts';
+import { createRepoUpstreams, createRevalidation } from './index-revalidate.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
-import { createRefreshLease } from './refresh-lease.ts';
-import type { RunIndexBuild, ServedBuild, ServedBuildJob } from './served-build.ts';
-import type { ServedIndex, StoredServedIndex } from './served-index.ts';
+import type { RunIndexBuild } from './served-build.ts';
 import { createServedKeeper } from './served-keeper.ts';
-import { spoolIndex } from './stored-index.ts';
-import { firstSuccess, type Resilience } from './upstream-calls.ts';
-import { createUpstreamIndex, type UpstreamIndex } from './upstream-index.ts';
+import { createServedSlot } from './served-slot.ts';
+import type { Resilience } from './upstream-calls.ts';
+import type { UpstreamIndex } from './upstream-index.ts';
+
+export type { IndexStatus, IndexView } from './chart-repo.ts';
 
 export interface RepoIndexOptions {
   repo: RepoConfig;
@@ -27,25 +28,6 @@ export interface RepoIndexOptions {
   isChartStored: (digest: Digest) => Promise<boolean>;
   /** Set when replicas share the store: this one's name in refresh leases. */
   replica?: string;
-}
-
-export interface IndexView {
-  index: ServedIndex;
-  /** Set when the upstreams failed at the last attempt and this is the last good copy. */
-  staleBecause?: string;
-  /** When an upstream last confirmed this copy (ms since the epoch). */
-  checkedAt: number;
-}
-
-export interface IndexStatus {
-  ready: boolean;
-  /** The stored index is still being loaded (or rebuilt) at start-up. */
-  loading: boolean;
-  versions: number;
-  checkedAt: number;
-  lastError?: string;
-  /** With `unverified: pin`: entries whose digest was pinned on first fetch. */
-  pinned?: number;
 }
 
 /** The index side of a repository: which upstream index is served, its freshness and guard. */
@@ -70,9 +52,8 @@ export interface RepoIndex {
  * union of all, with `merge`), freshness, the guard, and the last good copy across restarts.
  */
 export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
-  const { repo, store, resilience, now } = options;
+  const { repo, store, resilience, now, logger } = options;
   const { bus } = resilience;
-  const logger = options.logger;
   const keeper = createServedKeeper({
     repo: repo.name,
     store,
@@ -81,178 +62,37 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     now,
     upstreams: () => upstreams,
   });
-  const { buildIndex } = keeper;
-  const upstreams: UpstreamIndex[] = options.upstreams.map((client, position) =>
-    createUpstreamIndex({
-      repo: repo.name,
-      position,
-      config: repo.upstreams[position] as RepoConfig['upstreams'][number],
-      client,
-      store,
-      bus,
-      buildIndex,
-      now,
-      ...(options.replica
-        ? {
-            lease: createRefreshLease({
-              store,
-              key: storeKeys.upstreamLease(repo.name, client.url),
-              holder: options.replica,
-              durationMs: repo.refresh,
-              now,
-            }),
-          }
-        : {}),
-    }),
-  );
+  const upstreams = createRepoUpstreams({
+    repo,
+    clients: options.upstreams,
+    store,
+    resilience,
+    buildIndex: keeper.buildIndex,
+    now,
+    ...(options.replica ? { replica: options.replica } : {}),
+  });
+  const served = createServedSlot({ repo: repo.name, keeper, upstreams, bus, logger, now });
+  const rebuild = createIndexRebuild({
+    repo,
+    store,
+    logger,
+    upstreams,
+    buildIndex: keeper.buildIndex,
+    isChartStored: options.isChartStored,
+    served,
+  });
+  const revalidateUpstreams = createRevalidation({ repo, resilience, upstreams, rebuild, served });
   const refreshFlight = createSingleFlight<void>();
-  let current: { index: StoredServedIndex; from: number[] } | undefined;
-  /** The index served before the current one: requests may still be reading its bodies. */
-  let previous: StoredServedIndex | undefined;
-  let checkedAt = 0;
   let lastError: BallastError | undefined;
   let loading: Promise<void> | undefined;
   let loaded = false;
 
-  /** Parses the chart table once the requests waiting for this index have been answered. */
-  function parseSoon(index: StoredServedIndex) {
-    setTimeout(() => index.charts, 0).unref();
-  }
-
-  async function swap(index: StoredServedIndex, from: number[], kept: number) {
-    await keeper.compressIfSmall(index);
-    if (current?.index !== index) previous = current?.index;
-    current = { index, from };
-    parseSoon(index);
-    const labels = from.map((p) => upstreams[p]?.client.label).join(', ');
-    bus.emit('index:updated', {
-      repo: repo.name,
-      upstream: labels,
-      versions: index.versions,
-      bytes: index.bytes,
-    });
-    if (kept > 0)
-      logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
-    await keeper.keep(index, from, checkedAt || now(), () => current?.index === index);
-  }
-
-  /** guard.keepRemoved: the current index and the files whose charts are in the store. */
-  async function keepOptions(): Promise<
-    { keep: IndexBuildJob['keep']; dispose(): Promise<void> } | undefined
-  > {
-    if (!repo.guard.keepRemoved || !current) return undefined;
-    const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
-    for (const [file, source] of current.index.charts) {
-      if (source.digest && (await options.isChartStored(source.digest))) {
-        files.push({ file, url: source.url, position: source.upstream });
-      }
-    }
-    const body = await store.openDocument(current.index.identity.key);
-    if (!body) throw new Error(`the served index ${current.index.identity.key} is gone`);
-    const spooled = await spoolIndex(body);
-    return { keep: { servedFile: spooled.file, files }, dispose: spooled.dispose };
-  }
-
-  async function build(from: number[], job: Omit<ServedBuildJob, 'sources'>): Promise<ServedBuild> {
-    const spools = [];
-    try {
-      for (const position of from) {
-        const stored = await upstreams[position]?.spool();
-        if (stored) spools.push(stored);
-      }
-      if (spools.length === 0)
-        throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
-          repo: repo.name,
-          reason: 'nothing stored',
-        });
-      return await buildIndex({ ...job, sources: spools.map((s) => s.source) });
-    } finally {
-      await Promise.all(spools.map((s) => s.spooled.dispose()));
-    }
-  }
-
-  /** The first healthy upstream's index becomes the served one. */
-  async function revalidateFirst(signal: AbortSignal): Promise<void> {
-    const keep = await keepOptions();
-    try {
-      const { value, upstream } = await firstSuccess(
-        resilience,
-        upstreams.map((u) => u.ref),
-        { repo: repo.name, kind: 'index', label: `${repo.name}/index.yaml` },
-        (ref, s) =>
-          (upstreams[ref.position] as UpstreamIndex).fetch(
-            {
-              lastGoodVersions: current?.index.versions,
-              maxShrink: repo.guard.maxShrink,
-              keep: keep?.keep,
-            },
-            s,
-          ),
-        signal,
-      );
-      if (value.built) {
-        await swap(value.built.served, [upstream.position], value.built.kept);
-      } else if (current?.from[0] !== upstream.position || current.from.length !== 1) {
-        // Unchanged upstream, but not the one served now (it recovered after a failover).
-        const built = await build([upstream.position], {
-          lastGoodVersions: current?.index.versions,
-          maxShrink: repo.guard.maxShrink,
-        });
-        await swap(built.served, [upstream.position], built.kept);
-      } else {
-        bus.emit('index:unchanged', {
-          repo: repo.name,
-          upstream: upstreams[upstream.position]?.client.label ?? '',
-        });
-      }
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  /** merge: every upstream is asked; the union of their last good indexes is served. */
-  async function revalidateMerged(signal: AbortSignal): Promise<void> {
-    const outcomes = await Promise.allSettled(
-      upstreams.map((u) =>
-        firstSuccess(
-          resilience,
-          [u.ref],
-          { repo: repo.name, kind: 'index', label: `${repo.name}/index.yaml` },
-          (_ref, s) =>
-            u.fetch({ lastGoodVersions: u.versions, maxShrink: repo.guard.maxShrink }, s),
-          signal,
-        ),
-      ),
-    );
-    const failures = outcomes.filter((o) => o.status === 'rejected');
-    if (failures.length === outcomes.length) throw (failures[0] as PromiseRejectedResult).reason;
-    const changed = outcomes.some((o) => o.status === 'fulfilled' && o.value.value.changed);
-    if (
-      current &&
-      !changed &&
-      current.from.length === upstreams.filter((u) => u.versions !== undefined).length
-    )
-      return;
-    const from = upstreams.filter((u) => u.versions !== undefined).map((u) => u.ref.position);
-    const keep = await keepOptions();
-    try {
-      const built = await build(from, {
-        lastGoodVersions: current?.index.versions,
-        maxShrink: repo.guard.maxShrink,
-        ...(keep ? { keep: keep.keep } : {}),
-      });
-      await swap(built.served, from, built.kept);
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
   async function revalidate(signal: AbortSignal): Promise<void> {
     try {
-      await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
-      checkedAt = now();
+      await revalidateUpstreams(signal);
+      const at = now();
       lastError = undefined;
-      await keeper.prune([current?.index, previous]);
+      await served.confirmed(at);
     } catch (error) {
       lastError = isBallastError(error)
         ? error
@@ -275,10 +115,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   }
 
   async function index(signal?: AbortSignal): Promise<IndexView> {
-    if (!loaded && loading) await untilLoaded(signal);
-    if (!current) {
+    if (!loaded && loading) await untilLoaded(loading, resilience.deadlineMs, repo.name, signal);
+    if (!served.current()) {
       await refresh(signal).catch((error: unknown) => {
-        if (current) return;
+        if (served.current()) return;
         // The cause's code goes along, so the client can tell what failed upstream.
         const reason = isBallastError(error)
           ? `${error.code}: ${error.message}`
@@ -289,13 +129,15 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
           { cause: error },
         );
       });
-    } else if (now() - checkedAt >= repo.refresh && refreshFlight.inFlight === 0) {
+    } else if (now() - served.checkedAt >= repo.refresh && refreshFlight.inFlight === 0) {
       refresh().catch((error: unknown) =>
         logger.warn({ err: error }, 'background index refresh failed'),
       );
     }
+    const current = served.current();
     if (!current)
       throw new BallastError('BALLAST_INDEX_UNAVAILABLE', { repo: repo.name, reason: 'no index' });
+    const { checkedAt } = served;
     if (lastError) bus.emit('index:stale-served', { repo: repo.name, ageMs: now() - checkedAt });
     return {
       index: current.index,
@@ -304,85 +146,19 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     };
   }
 
-  /** Waits for the stored index, no longer than a request may wait for an upstream. */
-  async function untilLoaded(signal?: AbortSignal): Promise<void> {
-    const waited = AbortSignal.any([
-      AbortSignal.timeout(resilience.deadlineMs),
-      ...(signal ? [signal] : []),
-    ]);
-    const gaveUp = new Promise<never>((_resolve, reject) => {
-      waited.addEventListener('abort', () => reject(waited.reason), { once: true });
-    });
-    await Promise.race([loading, gaveUp]).catch(() => {
-      throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
-        repo: repo.name,
-        reason: 'the stored index is still loading',
-      });
-    });
-  }
-
-  async function restore(): Promise<void> {
-    try {
-      const restored = await keeper.restore(
-        async (from: number[]) =>
-          (await build(from, { lastGoodVersions: undefined, maxShrink: 1 })).served,
-      );
-      if (!restored) return;
-      current = { index: restored.index, from: restored.from };
-      checkedAt = restored.checkedAt;
-      parseSoon(restored.index);
-      if (restored.rebuilt || !restored.index.compressed) {
-        const { index, from } = restored;
-        await keeper.keep(index, from, checkedAt, () => current?.index === index);
-      }
-      await keeper.prune([restored.index]);
-    } catch (error) {
-      logger.error({ err: error }, 'stored index is unreadable; it will be fetched again');
-    }
-  }
-
-  /** Rebuilds the served index from the stored upstream copies, now with every pin in it. */
-  async function rebuildWithPins(): Promise<boolean> {
-    const before = current;
-    if (!before) return true;
-    const keep = await keepOptions();
-    try {
-      const job = { lastGoodVersions: undefined, maxShrink: 1, ...(keep && { keep: keep.keep }) };
-      const built = await build(before.from, job);
-      // A refresh swapped in a newer index meanwhile, which may predate the pin.
-      if (current !== before) return false;
-      await swap(built.served, before.from, built.kept);
-      return true;
-    } finally {
-      await keep?.dispose();
-    }
-  }
-
-  let repinning = false;
-  async function servePins(pinned: () => number): Promise<void> {
-    if (repinning) return;
-    repinning = true;
-    try {
-      // Pins recorded during a rebuild are taken by another round; three rounds are plenty.
-      for (let round = 0; round < 3; round++) {
-        const before = pinned();
-        if ((await rebuildWithPins()) && pinned() === before) break;
-      }
-    } catch (error) {
-      logger.warn({ err: error }, 'could not serve newly pinned digests yet');
-    } finally {
-      repinning = false;
-    }
-  }
-
   return {
     upstreams,
-    servePins,
+    servePins: rebuild.servePins,
 
     load() {
-      loading ??= restore().finally(() => {
-        loaded = true;
-      });
+      loading ??= served
+        .restore(
+          async (from) =>
+            (await rebuild.fromStored(from, { lastGoodVersions: undefined, maxShrink: 1 })).served,
+        )
+        .finally(() => {
+          loaded = true;
+        });
       return loading;
     },
 
@@ -391,12 +167,31 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
 
     status() {
       return {
-        ready: current !== undefined,
+        ready: served.current() !== undefined,
         loading: loading !== undefined && !loaded,
-        versions: current?.index.versions ?? 0,
-        checkedAt,
+        versions: served.current()?.index.versions ?? 0,
+        checkedAt: served.checkedAt,
         ...(lastError ? { lastError: lastError.message } : {}),
       };
     },
   };
+}
+
+/** Waits for the stored index, no longer than a request may wait for an upstream. */
+async function untilLoaded(
+  loading: Promise<void>,
+  deadlineMs: number,
+  repo: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const waited = AbortSignal.any([AbortSignal.timeout(deadlineMs), ...(signal ? [signal] : [])]);
+  const gaveUp = new Promise<never>((_resolve, reject) => {
+    waited.addEventListener('abort', () => reject(waited.reason), { once: true });
+  });
+  await Promise.race([loading, gaveUp]).catch(() => {
+    throw new BallastError('BALLAST_INDEX_UNAVAILABLE', {
+      repo,
+      reason: 'the stored index is still loading',
+    });
+  });
 }
