@@ -1,5 +1,6 @@
 import type { Mirrors } from '../app/create-mirrors.ts';
 import { BallastError } from '../errors/ballast-error.ts';
+import { storedCatalogueBlobs } from '../hosted/catalogue-blobs.ts';
 import type { Digest } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
 
@@ -36,6 +37,10 @@ export async function collectBundle(
         reason: `repository ${name} has no index in the store; run ballast sync --repo ${name} first`,
       });
     for (const key of await store.listDocuments(storeKeys.repo(name))) documents.add(key);
+    // A hosted repository's provenance files and pushed manifests are blobs its catalogue names.
+    if (documents.has(storeKeys.hostedCatalogue(name)))
+      for (const digest of await storedCatalogueBlobs(store, storeKeys.hostedCatalogue(name)))
+        if (await store.statBlob(digest)) blobs.add(digest);
     const { index } = await mirror.index(signal);
     for (const [file, { digest }] of index.charts) {
       if (!digest || !(await store.statBlob(digest))) {
