@@ -190,7 +190,17 @@ describe('hosted repository', () => {
   });
 
   test('two replicas on one store: simultaneous uploads both land, and each sees the other within a second', async () => {
-    const store = createMemoryStore();
+    const shared = createMemoryStore();
+    let conflicts = 0;
+    // The shared store, counting the writes refused because the other replica wrote first.
+    const store: Store = {
+      ...shared,
+      putDocument: (key, data, condition) =>
+        shared.putDocument(key, data, condition).catch((error: unknown) => {
+          if (isBallastError(error, 'BALLAST_STORE_CONFLICT')) conflicts += 1;
+          throw error;
+        }),
+    };
     const clock = { now: 1_700_000_000_000 };
     const a = hosted(store, '', clock).repo;
     const b = hosted(store, '', clock).repo;
@@ -199,6 +209,7 @@ describe('hosted repository', () => {
       ...['1.0.0', '1.1.0', '1.2.0'].map((v) => a.putChart({ chart: chart('alpha', v) }, actor)),
       ...['1.0.0', '1.1.0', '1.2.0'].map((v) => b.putChart({ chart: chart('beta', v) }, actor)),
     ]);
+    assert.ok(conflicts > 0, 'the replicas never wrote over each other');
     clock.now += 1000;
     for (const replica of [a, b]) {
       const seen = await entries(replica);
