@@ -5,6 +5,7 @@ import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
 import type { IndexBuildJob } from './index-build.ts';
+import { createIndexFreshness } from './index-freshness.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { createRefreshLease } from './refresh-lease.ts';
 import type { RunIndexBuild, ServedBuild, ServedBuildJob } from './served-build.ts';
@@ -105,11 +106,22 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
         : {}),
     }),
   );
+  const freshness = createIndexFreshness({
+    repo: repo.name,
+    store,
+    bus,
+    logger,
+    now,
+    asked: () => upstreams.reduce((sum, u) => sum + u.asked, 0),
+    ...(options.replica ? { replica: options.replica } : {}),
+  });
   const refreshFlight = createSingleFlight<void>();
   let current: { index: ServedIndex; from: number[] } | undefined;
   /** The index served before the current one: requests may still be reading its bodies. */
   let previous: ServedIndex | undefined;
   let checkedAt = 0;
+  /** With replicas: when this one last heard how fresh the index is from the one that asked. */
+  let heardAt = 0;
   let lastError: BallastError | undefined;
   let loading: Promise<void> | undefined;
   let loaded = false;
@@ -199,7 +211,8 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
           maxShrink: repo.guard.maxShrink,
         });
         await swap(built.served, [upstream.position], built.kept);
-      } else {
+      } else if (!value.deferred) {
+        // Where the replica that asked did, not here: it tells whether the upstream answered.
         bus.emit('index:unchanged', {
           repo: repo.name,
           upstream: upstreams[upstream.position]?.client.label ?? '',
@@ -248,10 +261,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
   }
 
   async function revalidate(signal: AbortSignal): Promise<void> {
+    const attempt = freshness.begin();
     try {
       await (repo.merge ? revalidateMerged(signal) : revalidateFirst(signal));
-      checkedAt = now();
-      lastError = undefined;
+      ({ checkedAt, lastError, heardAt } = await attempt.succeeded());
       await keeper.prune([current?.index, previous]);
     } catch (error) {
       lastError = isBallastError(error)
@@ -260,6 +273,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
             source: repo.name,
             reason: String(error),
           });
+      await attempt.failed(checkedAt, lastError);
       bus.emit('index:refresh-failed', {
         repo: repo.name,
         upstream: '',
@@ -289,7 +303,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
           { cause: error },
         );
       });
-    } else if (now() - checkedAt >= repo.refresh && refreshFlight.inFlight === 0) {
+    } else if (
+      now() - Math.max(checkedAt, heardAt) >= repo.refresh &&
+      refreshFlight.inFlight === 0
+    ) {
       refresh().catch((error: unknown) =>
         logger.warn({ err: error }, 'background index refresh failed'),
       );
