@@ -161,3 +161,34 @@ test('a replica without the lease that hears nothing from the holder serves as b
   assert.equal(view.staleBecause, undefined);
   assert.equal(view.checkedAt, time.now);
 });
+
+/** Upstream index requests from `count` replicas asked for the index 4 times per `refresh`. */
+async function indexGets(count: number, periods: number, lease: boolean): Promise<number> {
+  const store = createMemoryStore();
+  const upstream = createUpstream();
+  const time = { now: 1_000_000 };
+  const replicas = [await startReplica(store, upstream, time, lease ? 'r0' : undefined)];
+  await replicas[0]?.index(); // the first one stores the index; the others start from it
+  for (let i = 1; i < count; i++)
+    replicas.push(await startReplica(store, upstream, time, lease ? `r${i}` : undefined));
+  const before = upstream.state.indexGets;
+  for (let step = 0; step < periods * 4; step++) {
+    time.now += refresh / 4;
+    for (const replica of replicas) await replica.index();
+    await drain();
+  }
+  return upstream.state.indexGets - before;
+}
+
+test('with the lease, upstream index requests stay at about one per refresh, whatever the replicas', async (t) => {
+  const periods = 10;
+  for (const count of [2, 4]) {
+    const withLease = await indexGets(count, periods, true);
+    const without = await indexGets(count, periods, false);
+    t.diagnostic(
+      `${count} replicas, ${periods} refresh periods: ${withLease} index requests with the lease, ${without} without`,
+    );
+    assert.ok(withLease <= periods + 1, `${count} replicas with the lease: ${withLease} requests`);
+    assert.ok(without >= count * periods, `${count} replicas without it: ${without} requests`);
+  }
+});
