@@ -93,7 +93,13 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
     const replica = await startS3Replica(rgw, join(work, `data-${replicas.length}`), {
       repos: [{ name: 'demo', upstreams: [{ url: upstream.url }], refresh: '1s' }],
       files: [{ name: 'big', upstreams: [upstream.url], checksum: 'sidecar' }],
-      resilience: { deadline: '10s', retry: { maxAttempts: 2 } },
+      // A breaker that stays shut keeps the refresh lease with one replica while its upstream
+      // fails (an open one stops the holder asking, and the lease moves on after `refresh`).
+      resilience: {
+        deadline: '10s',
+        retry: { maxAttempts: 2 },
+        breaker: { failureThreshold: 1000 },
+      },
     });
     replicas.push(replica);
     return replica;
@@ -164,6 +170,60 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
       upstream.state.down = false;
     }
   });
+
+  test('upstream stopped: replicas without the lease say the index is stale, as its holder does', async () => {
+    const serving = replicas.slice(0, 3);
+    const answers = () =>
+      Promise.all(
+        serving.map(async (replica) => {
+          const response = await request(`${replica.url}/demo/index.yaml`);
+          await response.body.dump();
+          return {
+            stale: response.headers['ballast-stale'],
+            age: Number(response.headers['ballast-index-age']),
+          };
+        }),
+      );
+    await until('a replica holds the refresh lease', async () => {
+      await answers();
+      return leaseHolder();
+    });
+    upstream.state.down = true;
+    try {
+      // Only the lease holder asks the upstream; the others can say it fails only if it tells
+      // them (a replica that asked nobody used to count its read of the bucket as a check).
+      await until('every replica sends the same Ballast-Stale', async () => {
+        const now = await answers();
+        const codes = new Set(now.map((a) => a.stale));
+        return now.every((a) => a.stale) && codes.size === 1 ? true : undefined;
+      });
+      await sleep(2100);
+      for (const { age } of await answers()) assert.ok(age >= 2, `the index ages: ${age} s`);
+    } finally {
+      upstream.state.down = false;
+    }
+    await until('no replica sends Ballast-Stale once the upstream is back', async () => {
+      const now = await answers();
+      return now.every((a) => !a.stale) || undefined;
+    });
+  });
+
+  /** Which replica holds (or last held) the refresh lease of the demo upstream; none yet: undefined. */
+  async function leaseHolder(): Promise<string | undefined> {
+    const client = rgw.client();
+    try {
+      const list = await client.send(
+        new ListObjectsV2Command({ Bucket: rgw.bucket, Prefix: 'docs/leases/repos/demo/' }),
+      );
+      const key = list.Contents?.[0]?.Key;
+      if (!key) return undefined;
+      const object = await client.send(new GetObjectCommand({ Bucket: rgw.bucket, Key: key }));
+      return (JSON.parse((await object.Body?.transformToString()) ?? '{}') as { holder: string })
+        .holder;
+    } finally {
+      client.destroy();
+    }
+  }
 
   test('replicas refreshing at once with different answers never store the refused one', async () => {
     const full = await readFile(repo.indexPath, 'utf8');

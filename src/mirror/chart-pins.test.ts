@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createEventBus } from '../observability/events.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
+import { createMemoryStore } from '../store/memory/memory-store.ts';
 import { createChartPins } from './chart-pins.ts';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}` as const;
@@ -53,4 +54,34 @@ test('a tampered pins document yields only well-formed pins', async (t) => {
     await assert.rejects(fresh.load());
     assert.equal(fresh.size, 0);
   }
+});
+
+test('replicas pinning different charts at once on one store lose none of the pins', async () => {
+  const store = createMemoryStore();
+  const bus = createEventBus();
+  const replicas = [0, 1, 2].map(() => createChartPins({ repo: 'r', store, bus }));
+  const files = ['a', 'b', 'c', 'd', 'e', 'f'];
+  await Promise.all(
+    files.map((c, i) => replicas[i % replicas.length]?.record(`${c}-1.0.0.tgz`, digest(c))),
+  );
+  const reloaded = createChartPins({ repo: 'r', store, bus });
+  await reloaded.load();
+  assert.deepEqual(
+    Object.keys(reloaded.all()).sort(),
+    files.map((c) => `${c}-1.0.0.tgz`),
+  );
+});
+
+test('the first pin stored for a file stands on a replica that downloaded other bytes', async () => {
+  const store = createMemoryStore();
+  const bus = createEventBus();
+  const pinned: string[] = [];
+  bus.on('chart:pinned', (e) => pinned.push(e.digest));
+  const [first, second] = [0, 1].map(() => createChartPins({ repo: 'r', store, bus }));
+  await first?.record('x-1.0.0.tgz', digest('1'));
+  await second?.record('x-1.0.0.tgz', digest('2'));
+  assert.equal(second?.get('x-1.0.0.tgz'), digest('1'));
+  assert.deepEqual(pinned, [digest('1')], 'only the pin that was stored is news');
+  const stored = JSON.parse(String(await store.getDocument('repos/r/pins')));
+  assert.deepEqual(stored, { 'x-1.0.0.tgz': '1'.repeat(64) });
 });

@@ -1,3 +1,4 @@
+import { isBallastError } from '../errors/ballast-error.ts';
 import type { EventBus } from '../observability/events.ts';
 import type { Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
@@ -13,6 +14,10 @@ export interface ChartPins {
   get(file: string): Digest | undefined;
   /** Every pin, file name to bare hex, as an index build applies them. */
   all(): Record<string, string>;
+  /**
+   * Pins the file's digest unless the store already holds a pin for it (another replica's
+   * first download came first: that one stands, here too).
+   */
   record(file: string, digest: Digest): Promise<void>;
   readonly size: number;
 }
@@ -23,21 +28,46 @@ export interface ChartPinsOptions {
   bus: EventBus;
 }
 
+/** Replicas racing for the document: each round re-reads it, so a few rounds settle any race. */
+const maxWriteRounds = 8;
+const hexPattern = /^[0-9a-f]{64}$/;
+
 export function createChartPins({ repo, store, bus }: ChartPinsOptions): ChartPins {
   const key = storeKeys.chartPins(repo);
   const pins = new Map<string, string>();
-  // Writes go one after another, each with every pin so far: the last one written is whole.
+  // Writes go one after another within this process; replicas merge through the store.
   let writes: Promise<void> = Promise.resolve();
+
+  /** The store's pins merged with these, written only over the version read (no lost pin). */
+  async function persist(): Promise<void> {
+    for (let round = 1; ; round++) {
+      // The version first: a write by another replica after it makes the write below conflict.
+      const info = await store.statDocument(key);
+      const document = info && (await store.getDocument(key));
+      // A damaged document yields no pins: the ones held here replace it.
+      const stored = document ? tryParsePins(key, document) : new Map<string, string>();
+      // The first pin committed for a file wins, on every replica.
+      for (const [file, hex] of stored) pins.set(file, hex);
+      if ([...pins.keys()].every((file) => stored.has(file))) return;
+      try {
+        await store.putDocument(
+          key,
+          JSON.stringify(Object.fromEntries(pins)),
+          info ? { ifVersion: info.version } : { ifAbsent: true },
+        );
+        return;
+      } catch (error) {
+        if (!isBallastError(error, 'BALLAST_STORE_CONFLICT') || round >= maxWriteRounds)
+          throw error;
+      }
+    }
+  }
 
   return {
     async load() {
       const document = await store.getDocument(key);
       if (!document) return;
-      const stored = JSON.parse(document.toString('utf8')) as unknown;
-      if (typeof stored !== 'object' || stored === null) throw new Error(`${key} is not a mapping`);
-      for (const [file, hex] of Object.entries(stored)) {
-        if (typeof hex === 'string' && /^[0-9a-f]{64}$/.test(hex)) pins.set(file, hex);
-      }
+      for (const [file, hex] of parsePins(key, document)) pins.set(file, hex);
     },
 
     get(file) {
@@ -55,16 +85,31 @@ export function createChartPins({ repo, store, bus }: ChartPinsOptions): ChartPi
 
     async record(file, digest) {
       const hex = digest.slice('sha256:'.length);
-      if (pins.get(file) === hex) return;
+      if (pins.has(file)) return;
       pins.set(file, hex);
-      const body = JSON.stringify(Object.fromEntries(pins));
-      writes = writes
-        .catch(() => undefined)
-        .then(async () => {
-          await store.putDocument(key, body);
-        });
+      writes = writes.catch(() => undefined).then(persist);
       await writes;
-      bus.emit('chart:pinned', { repo, file, digest, pinned: pins.size });
+      if (pins.get(file) === hex)
+        bus.emit('chart:pinned', { repo, file, digest, pinned: pins.size });
     },
   };
+}
+
+/** The well-formed pins of a stored document; throws when it is not a JSON mapping. */
+function parsePins(key: string, document: Buffer): Map<string, string> {
+  const stored = JSON.parse(document.toString('utf8')) as unknown;
+  if (typeof stored !== 'object' || stored === null) throw new Error(`${key} is not a mapping`);
+  const found = new Map<string, string>();
+  for (const [file, hex] of Object.entries(stored)) {
+    if (typeof hex === 'string' && hexPattern.test(hex)) found.set(file, hex);
+  }
+  return found;
+}
+
+function tryParsePins(key: string, document: Buffer): Map<string, string> {
+  try {
+    return parsePins(key, document);
+  } catch {
+    return new Map();
+  }
 }

@@ -106,7 +106,8 @@ export function createRevalidation(
           maxShrink: 1,
         });
         await served.swap(built.served, [upstream.position], built.kept);
-      } else {
+      } else if (!value.deferred) {
+        // Where the replica that asked did, not here: it tells whether the upstream answered.
         bus.emit('index:unchanged', {
           repo: repo.name,
           upstream: upstreams[upstream.position]?.client.label ?? '',

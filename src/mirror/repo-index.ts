@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { Digest, Store } from '../store/store.ts';
 import type { IndexStatus, IndexView } from './chart-repo.ts';
+import { createIndexFreshness } from './index-freshness.ts';
 import { createIndexRebuild } from './index-rebuild.ts';
 import { createRepoUpstreams, createRevalidation } from './index-revalidate.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
@@ -82,17 +83,30 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     served,
   });
   const revalidateUpstreams = createRevalidation({ repo, resilience, upstreams, rebuild, served });
+  const freshness = createIndexFreshness({
+    repo: repo.name,
+    store,
+    bus,
+    logger,
+    now,
+    asked: () => upstreams.reduce((sum, u) => sum + u.asked, 0),
+    ...(options.replica ? { replica: options.replica } : {}),
+  });
   const refreshFlight = createSingleFlight<void>();
   let lastError: BallastError | undefined;
+  /** With replicas: when this one last heard how fresh the index is from the one that asked. */
+  let heardAt = 0;
   let loading: Promise<void> | undefined;
   let loaded = false;
 
   async function revalidate(signal: AbortSignal): Promise<void> {
+    const attempt = freshness.begin();
     try {
       await revalidateUpstreams(signal);
-      const at = now();
-      lastError = undefined;
-      await served.confirmed(at);
+      const heard = await attempt.succeeded();
+      lastError = heard.lastError;
+      heardAt = heard.heardAt;
+      await served.confirmed(heard.checkedAt);
     } catch (error) {
       lastError = isBallastError(error)
         ? error
@@ -100,6 +114,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
             source: repo.name,
             reason: String(error),
           });
+      await attempt.failed(served.checkedAt, lastError);
       bus.emit('index:refresh-failed', {
         repo: repo.name,
         upstream: '',
@@ -129,7 +144,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
           { cause: error },
         );
       });
-    } else if (now() - served.checkedAt >= repo.refresh && refreshFlight.inFlight === 0) {
+    } else if (
+      now() - Math.max(served.checkedAt, heardAt) >= repo.refresh &&
+      refreshFlight.inFlight === 0
+    ) {
       refresh().catch((error: unknown) =>
         logger.warn({ err: error }, 'background index refresh failed'),
       );

@@ -23,6 +23,8 @@ export interface FetchOutcome {
   changed: boolean;
   /** Its build, when this fetch made one. */
   built?: ServedBuild;
+  /** Another replica holds the refresh lease: this one did not ask the upstream. */
+  deferred?: true;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface UpstreamIndex {
   readonly versions: number | undefined;
   /** When its stored index was fetched; tells which stored index a served form came from. */
   readonly fetchedAt: number | undefined;
+  /** How many times this replica has asked the upstream for its index. */
+  readonly asked: number;
   /** Reads what the store knows of this upstream (validators, versions). */
   load(): Promise<void>;
   /** Conditional GET; a changed index is parsed, guarded, built and stored. */
@@ -77,6 +81,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
   /** The store's version of the document this replica last read or wrote. */
   let storedVersion: string | undefined;
   let fetchedAt: number | undefined;
+  let asked = 0;
   /** The last build's index: its chart table is parsed only if another upstream needs it. */
   let lastBuilt: StoredServedIndex | undefined;
   const source = (file: string): IndexSource => ({
@@ -153,6 +158,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     { lastGoodVersions, maxShrink, keep }: FetchOptions,
     signal: AbortSignal,
   ): Promise<FetchOutcome> {
+    asked += 1;
     const result = await client.fetchIndex(versions === undefined ? undefined : validators, signal);
     if (result.kind === 'not-modified') return { changed: false };
     const spooled = await spoolIndex(result.body);
@@ -204,6 +210,9 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
     get fetchedAt() {
       return fetchedAt;
     },
+    get asked() {
+      return asked;
+    },
 
     load,
 
@@ -214,7 +223,9 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
       // Another replica holds the lease: it asks the upstream, this one reads the bucket.
       // Nothing stored yet (a first start) is always worth asking the upstream for.
       if (versions !== undefined && lease && !(await lease.acquire()))
-        return adopted ? { changed: true, built: adopted } : { changed: false };
+        return adopted
+          ? { changed: true, built: adopted, deferred: true }
+          : { changed: false, deferred: true };
       try {
         const fetched = await fetchUpstream(
           adopted ? { ...options, lastGoodVersions: adopted.served.versions } : options,

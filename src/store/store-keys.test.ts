@@ -21,6 +21,7 @@ const built: Record<DocumentKindName, string> = {
   hostedCatalogue: storeKeys.hostedCatalogue('demo'),
   upstreamIndex: storeKeys.upstreamIndex('demo', 'https://charts.example/stable'),
   upstreamLease: storeKeys.upstreamLease('demo', 'https://charts.example/stable'),
+  indexFreshness: storeKeys.indexFreshness('demo'),
   provenance: storeKeys.provenance('demo', chart),
   ociUpstreamManifest: storeKeys.ociUpstreamManifest(chart),
   ociBuiltManifest: storeKeys.ociBuiltManifest(chart),
@@ -55,6 +56,7 @@ test('keys no builder makes are of no kind, so gc refuses rather than misreads t
     `quarantine/${'c1'.repeat(32)}/x`,
     `files/tools/entries/${'c1'.repeat(32)}.tmp`,
     'leases/repos/demo/short',
+    'replicas/repos/demo/freshness/x',
   ])
     assert.equal(documentKindOf(key), undefined, key);
   assert.ok(storeKeys.isServedIndex(built.servedIndex));

@@ -32,6 +32,8 @@ export const storeKeys = Object.freeze({
   /** Which replica asks an upstream for its index; outside `roots`, never bundled. */
   upstreamLease: (repo: string, upstreamUrl: string) =>
     `leases/repos/${repo}/${sha256Hex(upstreamUrl).slice(0, 16)}`,
+  /** What the replica that last asked a repository's upstreams found; outside `roots`. */
+  indexFreshness: (repo: string) => `replicas/repos/${repo}/freshness`,
   /** Digests pinned on first download for entries published without one (`unverified: pin`). */
   chartPins: (repo: string) => `repos/${repo}/pins`,
   /** A hosted repository's catalogue: every uploaded version and the blobs that hold it. */
@@ -101,6 +103,7 @@ export const documentKinds = Object.freeze({
   hostedCatalogue: { pattern: /^repos\/[^/]+\/hosted-catalogue$/, role: 'root' },
   upstreamIndex: { pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
   upstreamLease: { pattern: /^leases\/repos\/[^/]+\/[0-9a-f]{16}$/, role: 'none' },
+  indexFreshness: { pattern: /^replicas\/repos\/[^/]+\/freshness$/, role: 'none' },
   provenance: {
     pattern: /^repos\/[^/]+\/provenance\/[0-9a-f]{64}\.prov$/,
     role: 'chart-document',
