@@ -2,6 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from 'prom-client';
 import type { Auth } from '../auth/load-auth.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
+import { createBlobUploads } from '../hosted/blob-uploads.ts';
+import type { HostedWrites } from '../hosted/hosted-writes.ts';
 import type { ChartRepo } from '../mirror/chart-repo.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
 import type { EventBus } from '../observability/events.ts';
@@ -21,6 +23,9 @@ import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerStatusRoutes } from './routes/status-routes.ts';
 import type { StatusSource } from './status/status-document.ts';
+
+/** `repos[].maxUploadSize` when none is given. */
+const defaultMaxUploadBytes = 20 * 1024 * 1024;
 
 /** Path segments (chart file names, OCI names) longer than this are refused with 414. */
 const maxParamLength = 300;
@@ -55,6 +60,10 @@ export interface ServerOptions {
   blobCacheBytes?: number;
   /** Users, tokens and each repo's `access`; without it every repo is read anonymously. */
   auth?: Auth;
+  /** The write side of each hosted repository: these take OCI pushes under `/v2/`. */
+  hosted?: ReadonlyMap<string, HostedWrites>;
+  /** The largest blob a hosted repo takes over OCI push (`repos[].maxUploadSize`). */
+  maxUploadBytes?: (repo: string) => number;
   /** Told of every route as it is added: the route table, for tests that must cover them all. */
   onRoute?: (route: { method: string; url: string }) => void;
 }
@@ -153,6 +162,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     blobCache,
     bus,
     guard,
+    push: {
+      hosted: options.hosted ?? new Map(),
+      isRepo: (repo) => options.repos.has(repo),
+      uploads: createBlobUploads(options.store),
+      maxUploadBytes: options.maxUploadBytes ?? (() => defaultMaxUploadBytes),
+    },
   });
   return app;
 }

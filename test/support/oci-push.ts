@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import type {
+  Actor,
+  ChartUpload,
+  HostedVersion,
+  HostedWrites,
+} from '../../src/hosted/hosted-writes.ts';
+import { readChartArchiveMetadata } from '../../src/oci/chart-archive-metadata.ts';
+
+export const sha256 = (bytes: Uint8Array) =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
+
+/** A chart archive as `helm package` lays it out: `<name>/Chart.yaml` and a template. */
+export async function chartArchive(name: string, version: string): Promise<Buffer> {
+  const tar = pack();
+  const chunks: Buffer[] = [];
+  const reading = (async () => {
+    for await (const chunk of tar) chunks.push(chunk as Buffer);
+  })();
+  const entries = {
+    [`${name}/Chart.yaml`]: `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: pushed\n`,
+    [`${name}/templates/cm.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n',
+  };
+  for (const [path, body] of Object.entries(entries))
+    await new Promise<void>((resolve, reject) =>
+      tar.entry({ name: path }, body, (error) => (error ? reject(error) : resolve())),
+    );
+  tar.finalize();
+  await reading;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/** The blobs and manifest Helm pushes for a chart. */
+export async function helmArtifact(name: string, version: string) {
+  const chart = await chartArchive(name, version);
+  const config = Buffer.from(JSON.stringify({ name, version, apiVersion: 'v2' }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.cncf.helm.config.v1+json',
+        digest: sha256(config),
+        size: config.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+          digest: sha256(chart),
+          size: chart.length,
+        },
+      ],
+      annotations: { 'org.opencontainers.image.title': name },
+    }),
+  );
+  return { chart, config, manifest, manifestDigest: sha256(manifest) };
+}
+
+/** HostedWrites in memory, recording what it was given: a stand-in for route tests. */
+export function memoryHostedWrites(name: string) {
+  const versions = new Map<string, HostedVersion>();
+  const calls: { op: string; actor: Actor; upload?: ChartUpload }[] = [];
+  const hosted: HostedWrites = {
+    name,
+    async putChart(upload, actor) {
+      const metadata = await readChartArchiveMetadata(upload.chart);
+      const key = `${metadata.name} ${metadata.version}`;
+      if (versions.has(key) && !upload.force) throw new Error(`${key} exists`);
+      calls.push({ op: 'put', actor, upload });
+      const version: HostedVersion = {
+        name: metadata.name,
+        version: metadata.version,
+        digest: sha256(upload.chart),
+        size: upload.chart.length,
+        created: new Date().toISOString(),
+        metadata,
+        ...(upload.manifest ? { manifest: upload.manifest } : {}),
+      };
+      versions.set(key, version);
+      return version;
+    },
+    async putProvenance() {
+      throw new Error('not used');
+    },
+    async remove(chart, version, actor) {
+      calls.push({ op: 'remove', actor });
+      return versions.delete(`${chart} ${version}`);
+    },
+    async list() {
+      const byName = new Map<string, HostedVersion[]>();
+      for (const v of versions.values()) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
+      return byName;
+    },
+    async get(chart, version) {
+      return versions.get(`${chart} ${version}`);
+    },
+  };
+  return { hosted, calls, versions };
+}
