@@ -14,6 +14,7 @@ import { createMetrics } from '../src/observability/metrics.ts';
 import { createServer } from '../src/server/create-server.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import type { Digest, Store } from '../src/store/store.ts';
+import { storeKeys } from '../src/store/store-keys.ts';
 import { helmArtifact, memoryHostedWrites, sha256 } from './support/oci-push.ts';
 
 const tokens = { ci: 'ci-token-0123456789', reader: 'reader-token-0123456789' };
@@ -288,6 +289,8 @@ describe('OCI push routes: blob uploads and manifests into a hosted repo', () =>
     });
     const kept = await store.readBlob(artifact.manifestDigest as Digest);
     assert.deepEqual(Buffer.concat(await kept.toArray()), artifact.manifest, 'byte for byte');
+    const pointer = await store.getDocument(storeKeys.ociManifestChart(artifact.manifestDigest));
+    assert.equal(pointer?.toString(), sha256(artifact.chart), 'found by digest after a restart');
     const again = await putManifest('1.0.0_build.7', artifact.manifest);
     assert.equal(again.statusCode, 201, 'the same push again changes nothing');
     assert.equal(team.calls.length, 1);

@@ -6,6 +6,7 @@ import { type ChartManifest, type Descriptor, parseChartManifest } from '../oci/
 import { OciFormatError } from '../oci/oci-format-error.ts';
 import { tagToVersion, versionToTag } from '../oci/tag-version.ts';
 import type { Store } from '../store/store.ts';
+import { storeKeys } from '../store/store-keys.ts';
 import { readLimited } from './blob-uploads.ts';
 import type { Actor, HostedWrites } from './hosted-writes.ts';
 
@@ -82,6 +83,9 @@ export async function storeManifest(
     what: `the manifest for ${name}`,
     source: 'a client',
   });
+  // Clients ask for what they pushed by digest (Helm 4 tags by re-reading it): the pull side
+  // finds the chart of a manifest digest through this pointer.
+  await store.putDocument(storeKeys.ociManifestChart(digest), parsed.chart.digest);
   const prov = parsed.provenance && (await readAll(store, parsed.provenance.digest));
   await hosted.putChart(
     {
