@@ -22,6 +22,9 @@ export const configDefaults = {
     hedge: { enabled: true, floor: '100ms', ceiling: '1s' },
   },
   repo: {
+    hosted: false,
+    overwrite: false,
+    maxUploadSize: '20MiB',
     merge: false,
     refresh: '5m',
     unverified: 'pin',

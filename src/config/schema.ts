@@ -183,33 +183,64 @@ const auth = z
   })
   .prefault({});
 
-const repo = z.strictObject({
-  name: repoName,
-  access,
-  upstreams: z.array(upstream).min(1, 'a mirrored repository needs at least one upstream'),
-  /** Chart names to look up where an upstream has no index (OCI registries). */
-  charts: z
-    .array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'expected a chart name'))
-    .default([]),
-  /** Union of all upstreams' entries instead of the first healthy upstream's index. */
-  merge: z.boolean().default(d.repo.merge),
-  refresh: duration.prefault(d.repo.refresh),
-  /** Entries without a usable digest: pinned on first fetch (trust on first use), or skipped. */
-  unverified: z.enum(['pin', 'skip']).default(d.repo.unverified),
-  guard: z
-    .strictObject({
-      maxShrink: ratio.prefault(d.repo.guard.maxShrink),
-      keepRemoved: z.boolean().default(d.repo.guard.keepRemoved),
-    })
-    .prefault({}),
-  views: z
-    .array(view)
-    .default([])
-    .refine(
-      (views) => new Set(views.map((v) => v.name)).size === views.length,
-      'view names must be unique within a repository',
-    ),
-});
+const repo = z
+  .strictObject({
+    name: repoName,
+    access,
+    /** Charts uploaded to Ballast (ChartMuseum API, OCI push); with upstreams too, one index of both. */
+    hosted: z.boolean().default(d.repo.hosted),
+    upstreams: z.array(upstream).default([]),
+    /** hosted only: `?force` (cm-push --force) may replace an uploaded version. */
+    overwrite: z.boolean().optional(),
+    /** hosted only: the largest chart upload accepted. */
+    maxUploadSize: size.optional(),
+    /** hosted only: per chart, only this many versions are kept (the oldest by semver go). */
+    keepVersions: z.number().int().min(1).max(100_000).optional(),
+    /** Chart names to look up where an upstream has no index (OCI registries). */
+    charts: z
+      .array(z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*$/, 'expected a chart name'))
+      .default([]),
+    /** Union of all upstreams' entries instead of the first healthy upstream's index. */
+    merge: z.boolean().default(d.repo.merge),
+    refresh: duration.prefault(d.repo.refresh),
+    /** Entries without a usable digest: pinned on first fetch (trust on first use), or skipped. */
+    unverified: z.enum(['pin', 'skip']).default(d.repo.unverified),
+    guard: z
+      .strictObject({
+        maxShrink: ratio.prefault(d.repo.guard.maxShrink),
+        keepRemoved: z.boolean().default(d.repo.guard.keepRemoved),
+      })
+      .prefault({}),
+    views: z
+      .array(view)
+      .default([])
+      .refine(
+        (views) => new Set(views.map((v) => v.name)).size === views.length,
+        'view names must be unique within a repository',
+      ),
+  })
+  .superRefine((r, ctx) => {
+    if (!r.hosted && r.upstreams.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upstreams'],
+        message: 'a mirrored repository needs at least one upstream (or hosted: true)',
+      });
+    if (r.hosted) return;
+    for (const key of ['overwrite', 'maxUploadSize', 'keepVersions'] as const) {
+      if (r[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'applies to hosted repositories only: add hosted: true',
+        });
+    }
+  })
+  .transform(({ overwrite, maxUploadSize, ...r }) => ({
+    ...r,
+    overwrite: overwrite ?? d.repo.overwrite,
+    maxUploadSize: maxUploadSize ?? (parseSize(d.repo.maxUploadSize) as number),
+  }));
 
 const dnsServer = z
   .string()

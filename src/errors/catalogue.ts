@@ -194,11 +194,6 @@ export const errorCatalogue = {
     message: 'token request: {reason}',
   },
   // OCI push into hosted repositories
-  BALLAST_PUSH_UNSUPPORTED: {
-    status: 405,
-    message:
-      'repository {repo} is a mirror of its upstreams; push to a hosted repository (repos[].hosted: true)',
-  },
   BALLAST_PUSH_NOT_ALLOWED: {
     status: 403,
     message: 'repository {repo} takes no pushes: {reason}',
@@ -210,10 +205,6 @@ export const errorCatalogue = {
   BALLAST_UPLOAD_RANGE_INVALID: {
     status: 416,
     message: 'upload {id}: {reason}',
-  },
-  BALLAST_UPLOAD_TOO_LARGE: {
-    status: 413,
-    message: '{what} exceeds the limit of {limit} bytes (repos[].maxUploadSize)',
   },
   BALLAST_UPLOAD_DIGEST_MISMATCH: {
     status: 400,
@@ -300,6 +291,50 @@ export const errorCatalogue = {
   BALLAST_STORE_GC_REFUSED: {
     status: 500,
     message: 'store gc: refused, nothing removed: {reason}',
+  },
+  // hosted repositories (src/hosted, the ChartMuseum API)
+  BALLAST_REPO_NOT_HOSTED: {
+    status: 405,
+    message:
+      'repository {repo} is a mirror of its upstreams: charts are uploaded to hosted repositories only (repos[].hosted: true)',
+  },
+  BALLAST_CHART_EXISTS: {
+    status: 409,
+    message: 'repository {repo} has {name} {version} already: {hint}',
+  },
+  BALLAST_HOSTED_VERSION_NOT_FOUND: {
+    status: 404,
+    message: 'repository {repo} has no chart {name} version {version}',
+  },
+  BALLAST_HOSTED_CHART_NOT_FOUND: {
+    status: 404,
+    message: 'repository {repo} has no chart {name}',
+  },
+  BALLAST_UPLOAD_TOO_LARGE: {
+    status: 413,
+    message:
+      'the upload is larger than {limit} bytes, the most repository {repo} accepts (maxUploadSize)',
+  },
+  BALLAST_UPLOAD_INVALID: {
+    status: 400,
+    message: 'the upload is malformed: {reason}',
+  },
+  BALLAST_PROVENANCE_INVALID: {
+    status: 400,
+    message: 'provenance file refused: {reason}',
+  },
+  BALLAST_HOSTED_BUSY: {
+    status: 503,
+    message:
+      'repository {repo}: the catalogue kept changing under this write ({attempts} attempts); nothing was changed, try again',
+  },
+  BALLAST_HOSTED_CATALOGUE_INVALID: {
+    status: 500,
+    message: 'repository {repo}: the stored catalogue cannot be read: {reason}',
+  },
+  BALLAST_AUTH_WRITE_OFF: {
+    status: 403,
+    message: 'nobody may write to repository {repo}: {reason}',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -87,12 +87,7 @@ export function createBlobUploads(store: Store, now: () => Date = () => new Date
         id,
         `the chunk starts at ${range.start}, the upload holds ${state.size} bytes`,
       );
-    const bytes = await readLimited(
-      body,
-      maxBytes - state.size,
-      `the blob uploaded to ${name}`,
-      maxBytes,
-    );
+    const bytes = await readLimited(body, maxBytes - state.size, () => tooLarge(name, maxBytes));
     if (range && range.end - range.start + 1 !== bytes.length)
       throw rangeInvalid(
         id,
@@ -136,8 +131,7 @@ export function createBlobUploads(store: Store, now: () => Date = () => new Date
     } catch (error) {
       if (isBallastError(error, 'BALLAST_DIGEST_MISMATCH'))
         throw new BallastError('BALLAST_UPLOAD_DIGEST_MISMATCH', { expected: digest });
-      if (isBallastError(error, 'BALLAST_BODY_TOO_LARGE'))
-        throw tooLarge(`the blob uploaded to ${name}`, maxBytes);
+      if (isBallastError(error, 'BALLAST_BODY_TOO_LARGE')) throw tooLarge(name, maxBytes);
       throw error;
     }
   };
@@ -178,22 +172,22 @@ export function createBlobUploads(store: Store, now: () => Date = () => new Date
   };
 }
 
-export function tooLarge(what: string, limit: number): BallastError {
-  return new BallastError('BALLAST_UPLOAD_TOO_LARGE', { what, limit });
+/** Past the repo's `maxUploadSize`; `name` is `{repo}/{chart}`. */
+function tooLarge(name: string, limit: number): BallastError {
+  return new BallastError('BALLAST_UPLOAD_TOO_LARGE', { limit, repo: name.split('/')[0] });
 }
 
-/** The whole body, refused past `room` bytes (`limit` is what the message names). */
+/** The whole body, refused with `tooBig()` past `room` bytes. */
 export async function readLimited(
   body: AsyncIterable<Uint8Array>,
   room: number,
-  what: string,
-  limit: number,
+  tooBig: () => Error,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.byteLength;
-    if (size > room) throw tooLarge(what, limit);
+    if (size > room) throw tooBig();
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);

@@ -33,6 +33,8 @@ export interface ChartUpload {
   manifest?: { digest: Digest; mediaType: string };
   /** Replace an existing version (ChartMuseum's `?force`); refused unless the repo allows it. */
   force?: boolean;
+  /** The file name the client gave (a multipart filename), checked against Chart.yaml. */
+  fileName?: string;
 }
 
 /**
@@ -44,8 +46,11 @@ export interface HostedWrites {
   readonly name: string;
   /** Validates, stores and lists the chart; visible in the index when this resolves. */
   putChart(upload: ChartUpload, actor: Actor): Promise<HostedVersion>;
-  /** Adds a provenance file to a version already uploaded (`POST /api/{repo}/prov`). */
-  putProvenance(prov: Buffer, actor: Actor): Promise<HostedVersion>;
+  /**
+   * Adds a provenance file to a version already uploaded (`POST /api/{repo}/prov`); one that
+   * has a provenance file already is replaced only with `force` on a repo that allows it.
+   */
+  putProvenance(prov: Buffer, actor: Actor, options?: { force?: boolean }): Promise<HostedVersion>;
   /** Removes a version and its provenance; false when there was no such version. */
   remove(name: string, version: string, actor: Actor): Promise<boolean>;
   /** Every version of every chart, newest version first per chart. */

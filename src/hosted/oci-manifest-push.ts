@@ -39,11 +39,8 @@ export async function storeManifest(
   const { name, chart, hosted, actor } = target;
   const invalid = (reason: string) =>
     new BallastError('BALLAST_MANIFEST_INVALID', { name, reason });
-  const bytes = await readLimited(
-    upload.body,
-    maxManifestBytes,
-    `the manifest for ${name}`,
-    maxManifestBytes,
+  const bytes = await readLimited(upload.body, maxManifestBytes, () =>
+    invalid(`it is larger than ${maxManifestBytes} bytes`),
   );
   const digest = sha256Digest(bytes);
   if ('digest' in reference && reference.digest !== digest)
@@ -123,9 +120,10 @@ export async function removeManifest(
     }
   }
   if (version === undefined || !(await hosted.remove(chart, version, actor)))
-    throw new BallastError('BALLAST_CHART_NOT_FOUND', {
+    throw new BallastError('BALLAST_HOSTED_VERSION_NOT_FOUND', {
       repo: target.repo,
-      file: `${chart} ${'tag' in reference ? reference.tag : reference.digest}`,
+      name: chart,
+      version: version ?? ('tag' in reference ? reference.tag : reference.digest),
     });
 }
 

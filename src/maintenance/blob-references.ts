@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BallastError } from '../errors/ballast-error.ts';
 import { parseFileEntry } from '../files/file-entry.ts';
 import { parseIndex } from '../helm/index-parse.ts';
+import { catalogueBlobs, parseCatalogue } from '../hosted/hosted-catalogue.ts';
 import { unspoolStoredIndex } from '../mirror/stored-index.ts';
 import { parseChartManifest } from '../oci/manifest.ts';
 import { type Digest, isDigest, type Store } from '../store/store.ts';
@@ -69,6 +70,7 @@ async function rootDigests(store: Store, key: string, kind: DocumentKindName): P
     if (bytes && !entry) throw refused(key, new Error('not a file entry this version reads'));
     return entry ? [entry.digest] : [];
   }
+  if (kind === 'hostedCatalogue') return hostedDigests(store, key);
   if (kind === 'chartPins') {
     // Charts published without a digest, pinned on first download: in use like listed ones.
     const bytes = await store.getDocument(key);
@@ -101,6 +103,31 @@ async function rootDigests(store: Store, key: string, kind: DocumentKindName): P
   } finally {
     await spooled.dispose();
   }
+}
+
+/**
+ * An uploaded chart's blobs: the archive, its provenance file, and the OCI manifest it was
+ * pushed with together with the blobs that manifest names (its config).
+ */
+async function hostedDigests(store: Store, key: string): Promise<Digest[]> {
+  const bytes = await store.getDocument(key);
+  if (!bytes) return [];
+  let catalogue: ReturnType<typeof parseCatalogue>;
+  try {
+    catalogue = parseCatalogue(bytes);
+  } catch (error) {
+    throw refused(key, error);
+  }
+  const digests = catalogueBlobs(catalogue);
+  for (const { versions } of catalogue.charts.values()) {
+    for (const { manifest } of versions) {
+      if (!manifest || !(await store.statBlob(manifest.digest))) continue;
+      const text = Buffer.concat(await (await store.readBlob(manifest.digest)).toArray());
+      for (const [digest] of text.toString('utf8').matchAll(/sha256:[0-9a-f]{64}/g))
+        digests.push(digest as Digest);
+    }
+  }
+  return digests;
 }
 
 /** A document that names blobs and cannot be read now: better to remove nothing. */

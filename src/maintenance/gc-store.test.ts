@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { type TestContext, test } from 'node:test';
+import { buildChartArchive } from '../../bench/chart-archive.ts';
+import { parseConfig } from '../config/load-config.ts';
 import { createBlobUploads } from '../hosted/blob-uploads.ts';
+import { createHostedRepo } from '../hosted/hosted-repo.ts';
 import { spoolIndex, storedIndexDocument } from '../mirror/stored-index.ts';
+import { createEventBus } from '../observability/events.ts';
+import { createLogger } from '../observability/logger.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Digest, Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
@@ -139,4 +144,45 @@ test('an upload untouched for the grace period is removed with its chunks; a liv
   assert.deepEqual(swept.removedUploads.sort(), [abandoned.id, live.id].sort());
   assert.deepEqual(await store.listDocuments(storeKeys.uploads), []);
   await assert.rejects(uploads.status('team/app', abandoned.id), /no upload/);
+});
+
+test('blobs a hosted catalogue names stay (chart, provenance, a pushed manifest and its config); a deleted version goes', async (t) => {
+  const store = await tempStore(t);
+  const { config } = parseConfig('repos: [{ name: team, hosted: true }]', 'test');
+  const repo = createHostedRepo({
+    repo: config.repos[0] as (typeof config.repos)[number],
+    store,
+    bus: createEventBus(),
+    logger: createLogger({ level: 'silent' }),
+    limits: config.limits,
+  });
+  await repo.load();
+  const actor = { who: 'ci', address: '127.0.0.1' };
+  const kept = buildChartArchive({ name: 'kept', version: '1.0.0', targetBytes: 2000 });
+  const gone = buildChartArchive({ name: 'gone', version: '1.0.0', targetBytes: 2000 });
+  const configBlob = await put(store, '{"name":"kept","version":"1.0.0"}');
+  const manifest = await put(store, `{"config":{"digest":"${configBlob.digest}"}}`);
+  await repo.putChart(
+    {
+      chart: kept,
+      manifest: {
+        digest: manifest.digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      },
+    },
+    actor,
+  );
+  const removed = await repo.putChart({ chart: gone }, actor);
+  await repo.remove('gone', '1.0.0', actor);
+  const report = await collectGarbage(store, {
+    graceMs: 0,
+    dryRun: false,
+    now: () => Date.now() + 120_000,
+  });
+  assert.deepEqual(
+    report.removed.map((r) => r.digest),
+    [removed.digest],
+  );
+  assert.equal(report.referenced, 3);
+  assert.ok(await repo.chart('kept-1.0.0.tgz'));
 });

@@ -1,11 +1,11 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import { loadServedForm } from './served-form.ts';
-import type { ServedIndex } from './served-index.ts';
+import type { StoredServedIndex } from './served-index.ts';
 import type { UpstreamIndex } from './upstream-index.ts';
 
 export interface RestoredIndex {
-  index: ServedIndex;
+  index: StoredServedIndex;
   /** Positions of the upstreams it was built from. */
   from: number[];
   checkedAt: number;
@@ -20,7 +20,7 @@ export interface RestoreOptions {
   upstreams: readonly UpstreamIndex[];
   logger: Logger;
   /** Builds the served index again from the stored indexes of these upstreams. */
-  rebuild(from: number[]): Promise<ServedIndex>;
+  rebuild(from: number[]): Promise<StoredServedIndex>;
 }
 
 /**

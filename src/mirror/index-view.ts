@@ -2,7 +2,7 @@ import semver from 'semver';
 import { BallastError } from '../errors/ballast-error.ts';
 import type { ChartVersion } from '../helm/index-parse.ts';
 import type { Store } from '../store/store.ts';
-import { type EntrySpan, entriesOpening, type ServedIndex } from './served-index.ts';
+import { type EntrySpan, entriesOpening, identityOf, type ServedIndex } from './served-index.ts';
 
 /** Which part of an index a view keeps; an absent field keeps everything on that axis. */
 export interface ViewSpec {
@@ -126,12 +126,13 @@ async function readSpans(
   wanted: { name: string; span: EntrySpan }[],
   store: Store,
 ): Promise<Map<string, Buffer>> {
-  const { body } = index;
-  if (body) return new Map(wanted.map(({ name, span }) => [name, body.subarray(span[0], span[1])]));
+  const body = identityOf(index);
+  if (Buffer.isBuffer(body))
+    return new Map(wanted.map(({ name, span }) => [name, body.subarray(span[0], span[1])]));
   const parts = new Map<string, Buffer[]>(wanted.map(({ name }) => [name, []]));
   const last = Math.max(0, ...wanted.map(({ span }) => span[1]));
-  const stream = await store.openDocument(index.identity.key);
-  if (!stream) throw new Error(`the served index ${index.identity.key} is gone`);
+  const stream = await store.openDocument(body.key);
+  if (!stream) throw new Error(`the served index ${body.key} is gone`);
   let offset = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const end = offset + chunk.length;

@@ -8,7 +8,7 @@ import type { IndexBuildJob } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { createRefreshLease } from './refresh-lease.ts';
 import type { RunIndexBuild, ServedBuild, ServedBuildJob } from './served-build.ts';
-import type { ServedIndex } from './served-index.ts';
+import type { ServedIndex, StoredServedIndex } from './served-index.ts';
 import { createServedKeeper } from './served-keeper.ts';
 import { spoolIndex } from './stored-index.ts';
 import { firstSuccess, type Resilience } from './upstream-calls.ts';
@@ -106,20 +106,20 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     }),
   );
   const refreshFlight = createSingleFlight<void>();
-  let current: { index: ServedIndex; from: number[] } | undefined;
+  let current: { index: StoredServedIndex; from: number[] } | undefined;
   /** The index served before the current one: requests may still be reading its bodies. */
-  let previous: ServedIndex | undefined;
+  let previous: StoredServedIndex | undefined;
   let checkedAt = 0;
   let lastError: BallastError | undefined;
   let loading: Promise<void> | undefined;
   let loaded = false;
 
   /** Parses the chart table once the requests waiting for this index have been answered. */
-  function parseSoon(index: ServedIndex) {
+  function parseSoon(index: StoredServedIndex) {
     setTimeout(() => index.charts, 0).unref();
   }
 
-  async function swap(index: ServedIndex, from: number[], kept: number) {
+  async function swap(index: StoredServedIndex, from: number[], kept: number) {
     await keeper.compressIfSmall(index);
     if (current?.index !== index) previous = current?.index;
     current = { index, from };

@@ -10,8 +10,8 @@ import { storeKeys } from '../store/store-keys.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
 import {
   etagOf,
-  type ServedIndex,
   type StoredBody,
+  type StoredServedIndex,
   servedIndexOf,
   smallIndexBytes,
 } from './served-index.ts';
@@ -20,7 +20,7 @@ export type RunIndexBuild = (job: IndexBuildJob) => Promise<IndexBuildResult>;
 export type ServedBuildJob = Omit<IndexBuildJob, 'servedFile'>;
 
 export interface ServedBuild {
-  served: ServedIndex;
+  served: StoredServedIndex;
   skipped: SkippedEntry[];
   repairs: IndexRepair[];
   kept: number;
@@ -82,7 +82,7 @@ export function createServedIndexBuilder(
 export async function pruneServedBodies(
   store: Store,
   prefix: string,
-  keep: readonly (ServedIndex | undefined)[],
+  keep: readonly (StoredServedIndex | undefined)[],
 ): Promise<void> {
   const used = keep.flatMap((index) => (index ? [index.identity.key] : []));
   for (const key of await store.listDocuments(`${prefix}/`)) {

@@ -6,8 +6,8 @@ import { runIndexCompression } from './run-index-build.ts';
 import {
   type CompressedForms,
   etagOf,
-  type ServedIndex,
   type StoredBody,
+  type StoredServedIndex,
   servedIndexOf,
   smallIndexBytes,
 } from './served-index.ts';
@@ -26,7 +26,7 @@ export interface ServedForm {
   /** When an upstream last confirmed it. */
   checkedAt: number;
   sources: FormSource[];
-  index: ServedIndex;
+  index: StoredServedIndex;
 }
 
 interface FormDocument {
@@ -140,7 +140,7 @@ async function readVerified(store: Store, body: StoredBody): Promise<Buffer | un
  */
 export async function compressServedIndex(
   store: Store,
-  index: ServedIndex,
+  index: StoredServedIndex,
 ): Promise<CompressedForms> {
   const identity = index.body
     ? Readable.from([index.body])

@@ -64,14 +64,14 @@ export interface BuiltServedIndex {
 }
 
 /** What a served index is besides its chart table, which `servedIndexOf` adds. */
-export type ServedIndexFields = Omit<ServedIndex, 'charts' | 'spans' | 'head'>;
+export type ServedIndexFields = Omit<StoredServedIndex, 'charts' | 'spans' | 'head'>;
 
 /**
  * A served index whose chart table (an 18 MB document of 100,000 rows for the largest
  * indexes, a second of parsing) is parsed when first used, not before the first index is
  * served: `charts`, `spans` and `head` parse it on first access, and the JSON is dropped.
  */
-export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): ServedIndex {
+export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): StoredServedIndex {
   let json: Buffer | undefined = tableJson;
   let parsed: Pick<ServedContents, 'charts' | 'spans' | 'head'> | undefined;
   const table = () => {
@@ -95,7 +95,7 @@ export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): Ser
     charts: { get: () => table().charts, enumerable: true },
     spans: { get: () => table().spans, enumerable: true },
     head: { get: () => table().head, enumerable: true },
-  }) as ServedIndex;
+  }) as StoredServedIndex;
 }
 
 /** A body kept in the store as a document of the repository's own (so never shared). */
@@ -121,14 +121,30 @@ export interface CompressedForms {
  * gets the identity body.
  */
 export interface ServedIndex extends ServedContents {
-  identity: StoredBody;
-  /** The table document next to the body. */
-  table: StoredBody;
+  /**
+   * The identity body as a document in the store; absent for an index kept in memory only
+   * (a hosted repository renders its index from its catalogue), which then has `body`.
+   */
+  identity?: StoredBody;
   /** The identity body itself, for an index small enough to hold (see `smallIndexBytes`). */
   body?: Buffer;
   /** Strong validator of the identity body. */
   etag: string;
   compressed?: CompressedForms;
+}
+
+/** A served index whose body and table are documents in the store: what a mirror builds. */
+export interface StoredServedIndex extends ServedIndex {
+  identity: StoredBody;
+  /** The table document next to the body. */
+  table: StoredBody;
+}
+
+/** The identity body of a served index: in memory, or the document to stream it from. */
+export function identityOf(index: ServedIndex): Buffer | StoredBody {
+  const body = index.body ?? index.identity;
+  if (!body) throw new Error('a served index has neither a body nor a stored identity');
+  return body;
 }
 
 /**

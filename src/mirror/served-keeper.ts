@@ -9,7 +9,7 @@ import {
   type RunIndexBuild,
 } from './served-build.ts';
 import { compressServedIndex, saveServedForm } from './served-form.ts';
-import { type ServedIndex, smallIndexBytes } from './served-index.ts';
+import { type StoredServedIndex, smallIndexBytes } from './served-index.ts';
 import type { UpstreamIndex } from './upstream-index.ts';
 
 export interface ServedKeeperOptions {
@@ -27,21 +27,23 @@ export interface ServedKeeper {
   /** Builds in a child process and stores the body and its table. */
   readonly buildIndex: BuildServedIndex;
   /** A small index is compressed before it is served (milliseconds); a large one is not. */
-  compressIfSmall(index: ServedIndex): Promise<void>;
+  compressIfSmall(index: StoredServedIndex): Promise<void>;
   /**
    * Records the index as served from these upstreams: the pointer, then the served form; a
    * large index's compressed forms follow in the background while `stillServed` says so.
    */
   keep(
-    index: ServedIndex,
+    index: StoredServedIndex,
     from: number[],
     checkedAt: number,
     stillServed: () => boolean,
   ): Promise<void>;
   /** Removes stored bodies that none of these indexes uses. */
-  prune(indexes: readonly (ServedIndex | undefined)[]): Promise<void>;
+  prune(indexes: readonly (StoredServedIndex | undefined)[]): Promise<void>;
   /** The served form at start-up, or the index rebuilt from the stored upstream indexes. */
-  restore(rebuild: (from: number[]) => Promise<ServedIndex>): Promise<RestoredIndex | undefined>;
+  restore(
+    rebuild: (from: number[]) => Promise<StoredServedIndex>,
+  ): Promise<RestoredIndex | undefined>;
 }
 
 export function createServedKeeper(options: ServedKeeperOptions): ServedKeeper {
@@ -50,7 +52,7 @@ export function createServedKeeper(options: ServedKeeperOptions): ServedKeeper {
   const formKey = storeKeys.servedForm(options.repo);
   const bodiesPrefix = storeKeys.servedBodies(options.repo);
 
-  async function saveForm(index: ServedIndex, from: number[], checkedAt: number) {
+  async function saveForm(index: StoredServedIndex, from: number[], checkedAt: number) {
     const urlOf = (p: number) => upstreams()[p]?.client.url ?? '';
     await saveServedForm(store, formKey, {
       from: from.map(urlOf),

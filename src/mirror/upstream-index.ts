@@ -8,7 +8,7 @@ import type { IndexBuildJob, IndexSource } from './index-build.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import type { RefreshLease } from './refresh-lease.ts';
 import type { BuildServedIndex, ServedBuild, ServedBuildJob } from './served-build.ts';
-import type { ChartSource, ServedIndex } from './served-index.ts';
+import type { ChartSource, StoredServedIndex } from './served-index.ts';
 import {
   readStoredIndexMeta,
   type SpooledIndex,
@@ -78,7 +78,7 @@ export function createUpstreamIndex(options: UpstreamIndexOptions): UpstreamInde
   let storedVersion: string | undefined;
   let fetchedAt: number | undefined;
   /** The last build's index: its chart table is parsed only if another upstream needs it. */
-  let lastBuilt: ServedIndex | undefined;
+  let lastBuilt: StoredServedIndex | undefined;
   const source = (file: string): IndexSource => ({
     file,
     upstream: client.url,

@@ -36,7 +36,8 @@ export function createIndexViewCache(
 
   return {
     async get(repo, index, view) {
-      const key = `${repo} ${index.identity.digest} ${viewKey(view)}`;
+      // The etag is the identity body's validator, so a new body makes new views.
+      const key = `${repo} ${index.etag} ${viewKey(view)}`;
       const hit = entries.get(key);
       if (hit) {
         entries.delete(key);

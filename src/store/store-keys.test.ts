@@ -18,6 +18,7 @@ const built: Record<DocumentKindName, string> = {
   servedForm: storeKeys.servedForm('demo'),
   servedBody: storeKeys.servedBody('demo', chart, '.gz'),
   chartPins: storeKeys.chartPins('demo'),
+  hostedCatalogue: storeKeys.hostedCatalogue('demo'),
   upstreamIndex: storeKeys.upstreamIndex('demo', 'https://charts.example/stable'),
   upstreamLease: storeKeys.upstreamLease('demo', 'https://charts.example/stable'),
   provenance: storeKeys.provenance('demo', chart),

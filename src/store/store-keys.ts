@@ -34,6 +34,8 @@ export const storeKeys = Object.freeze({
     `leases/repos/${repo}/${sha256Hex(upstreamUrl).slice(0, 16)}`,
   /** Digests pinned on first download for entries published without one (`unverified: pin`). */
   chartPins: (repo: string) => `repos/${repo}/pins`,
+  /** A hosted repository's catalogue: every uploaded version and the blobs that hold it. */
+  hostedCatalogue: (repo: string) => `repos/${repo}/hosted-catalogue`,
   provenance: (repo: string, chartDigest: Digest) =>
     `repos/${repo}/provenance/${hex(chartDigest)}.prov`,
 
@@ -83,7 +85,8 @@ export type DocumentKindName = Exclude<keyof typeof storeKeys, (typeof storeKeyH
 
 /**
  * What a kind of document says about blobs, for garbage collection:
- * - `root`: the digests it names are in use (stored indexes, file-mirror entries);
+ * - `root`: the digests it names are in use (stored indexes, file-mirror entries, hosted
+ *   catalogues);
  * - `chart-manifest`: keyed by a chart's digest, names blobs (the OCI config) in use while that
  *   chart is, and goes when the chart goes;
  * - `chart-document`: keyed by a chart's digest, names no blob, goes with the chart;
@@ -106,6 +109,7 @@ export const documentKinds = Object.freeze({
     role: 'none',
   },
   chartPins: { pattern: /^repos\/[^/]+\/pins$/, role: 'root' },
+  hostedCatalogue: { pattern: /^repos\/[^/]+\/hosted-catalogue$/, role: 'root' },
   upstreamIndex: { pattern: /^repos\/[^/]+\/upstreams\/[^/]+$/, role: 'root' },
   upstreamLease: { pattern: /^leases\/repos\/[^/]+\/[0-9a-f]{16}$/, role: 'none' },
   provenance: {

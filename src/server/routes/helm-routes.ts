@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BallastError } from '../../errors/ballast-error.ts';
 import type { ChartRepo } from '../../mirror/chart-repo.ts';
 import { type ViewSpec, viewFromQuery } from '../../mirror/index-view.ts';
+import { identityOf } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
 import type { AuthGuard } from '../auth-guard.ts';
 import type { BlobMemoryCache } from '../blob-memory-cache.ts';
@@ -74,7 +75,7 @@ export function registerHelmRoutes(
       ? await views.get(mirror.name, index, view)
       : {
           etag: index.etag,
-          identity: index.body ?? index.identity,
+          identity: identityOf(index),
           ...(index.compressed
             ? { gzip: index.compressed.gzip, brotli: index.compressed.brotli }
             : {}),

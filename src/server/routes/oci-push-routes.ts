@@ -52,7 +52,7 @@ export function registerOciPushRoutes(scope: FastifyInstance, options: OciPushOp
     const { repo, chart } = checkName(request.params as NameParams);
     const hosted = options.hosted.get(repo);
     if (!hosted) {
-      if (options.isRepo(repo)) throw new BallastError('BALLAST_PUSH_UNSUPPORTED', { repo });
+      if (options.isRepo(repo)) throw new BallastError('BALLAST_REPO_NOT_HOSTED', { repo });
       throw new DistributionError('NAME_UNKNOWN', `no repository named ${repo}`, {
         name: `${repo}/${chart}`,
       });

@@ -79,7 +79,8 @@ export function toDistributionError(
 
 /** Ballast codes of the push side that have a code of their own in the spec. */
 const pushCodes: Readonly<Record<string, DistributionErrorCode>> = {
-  BALLAST_PUSH_UNSUPPORTED: 'UNSUPPORTED',
+  BALLAST_REPO_NOT_HOSTED: 'UNSUPPORTED',
+  BALLAST_CHART_EXISTS: 'DENIED',
   BALLAST_PUSH_NOT_ALLOWED: 'DENIED',
   BALLAST_UPLOAD_UNKNOWN: 'BLOB_UPLOAD_UNKNOWN',
   BALLAST_UPLOAD_RANGE_INVALID: 'BLOB_UPLOAD_INVALID',

@@ -1,6 +1,6 @@
 import type { ChartVersion, HelmIndex } from '../../helm/index-parse.ts';
 import type { ChartRepo } from '../../mirror/chart-repo.ts';
-import type { ServedIndex } from '../../mirror/served-index.ts';
+import { identityOf, type ServedIndex } from '../../mirror/served-index.ts';
 import type { Store } from '../../store/store.ts';
 
 export interface CatalogVersion {
@@ -82,8 +82,9 @@ export function createChartCatalog(
 }
 
 async function buildCatalog(index: ServedIndex, store: Store): Promise<RepoCatalog> {
-  const stored = index.body ? undefined : await store.openDocument(index.identity.key);
-  const json = index.body ?? Buffer.concat(stored ? await stored.toArray() : []);
+  const body = identityOf(index);
+  const stored = Buffer.isBuffer(body) ? undefined : await store.openDocument(body.key);
+  const json = Buffer.isBuffer(body) ? body : Buffer.concat(stored ? await stored.toArray() : []);
   const { entries } = JSON.parse(json.toString('utf8')) as HelmIndex;
   const catalog: RepoCatalog = new Map();
   for (const [chart, list] of Object.entries(entries)) {
