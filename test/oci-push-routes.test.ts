@@ -16,6 +16,7 @@ import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import type { Digest, Store } from '../src/store/store.ts';
 import { storeKeys } from '../src/store/store-keys.ts';
 import { helmArtifact, memoryHostedWrites, sha256 } from './support/oci-push.ts';
+import { isWrite, serverRouteTable } from './support/route-table.ts';
 
 const tokens = { ci: 'ci-token-0123456789', reader: 'reader-token-0123456789' };
 const basic = (user: string, password: string) =>
@@ -365,12 +366,13 @@ describe('OCI push routes: blob uploads and manifests into a hosted repo', () =>
 describe('OCI push: who may push where', () => {
   const store = createMemoryStore();
   let app: FastifyInstance;
+  let team: ReturnType<typeof memoryHostedWrites>;
   const url = '/v2/team/demo/blobs/uploads/';
   const post = (headers: Record<string, string>, path = url) =>
     app.inject({ method: 'POST', url: path, headers });
 
   before(async () => {
-    ({ app } = server(store, testAuth()));
+    ({ app, team } = server(store, testAuth()));
     await app.ready();
   });
   after(() => app.close());
@@ -451,5 +453,56 @@ describe('OCI push: who may push where', () => {
     } finally {
       await open.close();
     }
+  });
+
+  test('every /v2/ write route in the route table: no, wrong or read-only credentials, 0 accepted, store unchanged', async () => {
+    // Something to lose: an upload in progress and a pushed version, reachable by every route.
+    const artifact = await helmArtifact('demo', '7.0.0');
+    for (const blob of [artifact.config, artifact.chart])
+      await app.inject({
+        method: 'POST',
+        url: `${url}?digest=${sha256(blob)}`,
+        headers: ci,
+        payload: blob,
+      });
+    const pushed = await app.inject({
+      method: 'PUT',
+      url: '/v2/team/demo/manifests/7.0.0',
+      headers: ci,
+      payload: artifact.manifest,
+    });
+    assert.equal(pushed.statusCode, 201);
+    const started = await post(ci);
+    const id = String(started.headers['docker-upload-uuid']);
+    const params: Record<string, string> = { repo: 'team', chart: 'demo', id, reference: '7.0.0' };
+    const snapshot = async () => {
+      const blobs: string[] = [];
+      for await (const blob of store.listBlobs()) blobs.push(blob.digest);
+      return { documents: await store.listDocuments(''), blobs: blobs.sort() };
+    };
+    const before = await snapshot();
+    const writes = (await serverRouteTable()).filter((r) => isWrite(r) && r.url.startsWith('/v2/'));
+    assert.ok(writes.length >= 7, writes.map((r) => `${r.method} ${r.url}`).join(', '));
+    const callers = {
+      none: {},
+      wrong: { authorization: basic('ci', 'wrong') },
+      'wrong token': { authorization: 'Bearer blrt.e30.AAAA' },
+      'read-only': { authorization: basic('reader', tokens.reader) },
+    };
+    for (const route of writes) {
+      const path = route.url.replace(/:(\w+)/g, (_, name: string) => params[name] ?? name);
+      for (const [who, headers] of Object.entries(callers)) {
+        const response = await app.inject({
+          method: route.method as 'POST',
+          url: `${path}?digest=${sha256(artifact.chart)}`,
+          headers: { ...headers, 'content-type': 'application/octet-stream' },
+          payload: artifact.chart,
+        });
+        const expected = who === 'read-only' ? 403 : 401;
+        assert.equal(response.statusCode, expected, `${who}: ${route.method} ${route.url}`);
+      }
+    }
+    assert.deepEqual(await snapshot(), before);
+    assert.ok(await team.hosted.get('demo', '7.0.0'));
   });
 });
