@@ -171,6 +171,16 @@ export const errorCatalogue = {
     message: 'cannot authenticate to {source}: {reason}',
   },
 
+  // --- Uploads to hosted repositories ---
+  BALLAST_CHART_INVALID: {
+    status: 400,
+    message: 'chart refused, nothing was stored: {reason}',
+  },
+  BALLAST_UPLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'the upload is larger than {limit} bytes (maxUploadSize); nothing was stored',
+  },
+
   // --- Authentication and authorisation of clients ---
   BALLAST_AUTH_REQUIRED: {
     status: 401,
@@ -309,11 +319,6 @@ export const errorCatalogue = {
   BALLAST_HOSTED_CHART_NOT_FOUND: {
     status: 404,
     message: 'repository {repo} has no chart {name}',
-  },
-  BALLAST_UPLOAD_TOO_LARGE: {
-    status: 413,
-    message:
-      'the upload is larger than {limit} bytes, the most repository {repo} accepts (maxUploadSize)',
   },
   BALLAST_UPLOAD_INVALID: {
     status: 400,

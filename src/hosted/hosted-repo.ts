@@ -1,6 +1,6 @@
 import type { RepoConfig } from '../config/schema.ts';
 import { BallastError } from '../errors/ballast-error.ts';
-import { validateChartUpload } from '../helm/chart-upload.ts';
+import { type ValidChart, validateChartUpload } from '../helm/chart-upload.ts';
 import { unsafeFileNameReason } from '../helm/chart-url.ts';
 import type { ChartRepo } from '../mirror/chart-repo.ts';
 import { checkView } from '../mirror/index-view.ts';
@@ -28,7 +28,7 @@ export interface HostedRepoOptions {
   /** What the served index says `cm-push` should prefix `/api/…` with. */
   contextPath?: string;
   /** Checks an uploaded archive and returns its Chart.yaml (tests may replace it). */
-  validate?: (chart: Buffer, fileName: string | undefined) => Promise<Record<string, unknown>>;
+  validate?: (chart: Buffer, fileName: string | undefined) => Promise<ValidChart>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -62,9 +62,10 @@ export function createHostedRepo(options: HostedRepoOptions): HostedRepo {
   const validate =
     options.validate ??
     ((chart: Buffer, fileName: string | undefined) =>
-      validateChartUpload(chart, { ...(fileName ? { fileName } : {}) }) as Promise<
-        Record<string, unknown>
-      >);
+      validateChartUpload(chart, {
+        limits: { maxBytes: repo.maxUploadSize },
+        ...(fileName ? { fileName } : {}),
+      }));
   const uploads = createHostedUploads({
     repo,
     store,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { RepoConfig } from '../config/schema.ts';
 import { BallastError } from '../errors/ballast-error.ts';
+import type { ValidChart } from '../helm/chart-upload.ts';
 import { chartFileName } from '../helm/chart-url.ts';
 import { newestFirst } from '../helm/chart-version.ts';
 import type { Digest, Store } from '../store/store.ts';
@@ -16,7 +17,7 @@ export interface HostedUploadsOptions {
   catalogue: CatalogueStore;
   limits: { provSize: number };
   now: () => number;
-  validate: (chart: Buffer, fileName: string | undefined) => Promise<Record<string, unknown>>;
+  validate: (chart: Buffer, fileName: string | undefined) => Promise<ValidChart>;
   audit: (
     action: 'upload' | 'push' | 'delete',
     actor: Actor,
@@ -95,10 +96,10 @@ export function createHostedUploads(options: HostedUploadsOptions) {
           repo: repo.name,
           limit: repo.maxUploadSize,
         });
-      const metadata = await options.validate(upload.chart, upload.fileName);
-      const name = String(metadata.name);
-      const version = String(metadata.version);
-      const digest = digestOf(upload.chart);
+      const { metadata, name, version, digest } = await options.validate(
+        upload.chart,
+        upload.fileName,
+      );
       const force = upload.force === true;
       // Refused before anything is stored; checked again against the stored catalogue below.
       if (findVersion(catalogue.current(), name, version)) mayReplace(name, version, force);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { readChartArchiveMetadata } from '../oci/chart-archive-metadata.ts';
+import { readChartArchiveMetadata } from '../helm/chart-archive-metadata.ts';
 import { buildChartArtifact } from '../oci/chart-artifact.ts';
 import { type Sha256Digest, sha256Digest } from '../oci/digest.ts';
 import { ociManifestMediaType } from '../oci/media-types.ts';

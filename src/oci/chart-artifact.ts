@@ -1,5 +1,5 @@
+import type { ChartMetadata } from '../helm/chart-metadata.ts';
 import { canonicalJsonBytes, type JsonValue } from './canonical-json.ts';
-import type { ChartMetadata } from './chart-metadata.ts';
 import { type Sha256Digest, sha256Digest } from './digest.ts';
 import type { Descriptor } from './manifest.ts';
 import {

@@ -1,16 +1,10 @@
 export { canonicalJson, canonicalJsonBytes, type JsonValue } from './canonical-json.ts';
 export {
-  type ChartArchiveLimits,
-  chartMetadataFromYaml,
-  defaultChartArchiveLimits,
-  readChartArchiveMetadata,
-} from './chart-archive-metadata.ts';
-export {
   buildChartArtifact,
   type ChartArtifact,
   type ChartArtifactInput,
 } from './chart-artifact.ts';
-export { type ChartMetadata, normalizeChartMetadata, parseChartConfig } from './chart-metadata.ts';
+export { parseChartConfig } from './chart-config.ts';
 export {
   digestFromHex,
   digestHex,

@@ -1,6 +1,7 @@
 import { BallastError } from '../errors/ballast-error.ts';
+import type { ChartMetadata } from '../helm/chart-metadata.ts';
 import type { EventBus } from '../observability/events.ts';
-import { type ChartMetadata, parseChartConfig } from '../oci/chart-metadata.ts';
+import { parseChartConfig } from '../oci/chart-config.ts';
 import { isSha256Digest, looksLikeDigest, type Sha256Digest, sha256Digest } from '../oci/digest.ts';
 import { type ChartManifest, type Descriptor, parseChartManifest } from '../oci/manifest.ts';
 import { manifestAcceptHeader } from '../oci/media-types.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { readChartArchiveMetadata } from '../../src/oci/chart-archive-metadata.ts';
+import { readChartArchiveMetadata } from '../../src/helm/chart-archive-metadata.ts';
 import { buildChartArtifact, type ChartArtifact } from '../../src/oci/chart-artifact.ts';
 import { isSha256Digest } from '../../src/oci/digest.ts';
 import { versionToTag } from '../../src/oci/tag-version.ts';

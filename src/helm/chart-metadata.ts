@@ -1,11 +1,11 @@
+import { ChartFormatError } from './chart-format-error.ts';
 import {
   chartMetadataFields,
   dependencyFields,
   type FieldKind,
   maintainerFields,
   yamlBooleans,
-} from '../helm/chart-version-rules.ts';
-import { OciFormatError } from './oci-format-error.ts';
+} from './chart-version-rules.ts';
 
 /**
  * Helm's chart metadata (chart.Metadata): what Chart.yaml holds and what Helm writes as the
@@ -34,29 +34,18 @@ const defaultBudget = 100_000;
 
 /**
  * Normalises parsed chart metadata: known fields only, each of its type, empty values left
- * out as Helm's JSON leaves them out. Throws OciFormatError when it is not chart metadata
+ * out as Helm's JSON leaves them out. Throws ChartFormatError when it is not chart metadata
  * (not an object, no name or version, a field of the wrong type).
  */
 export function normalizeChartMetadata(raw: unknown, options: MetadataParseOptions): ChartMetadata {
   const state = { budget: options.budget ?? defaultBudget, lenient: options.scalarsAsStrings };
-  if (!isObject(raw)) throw new OciFormatError('chart metadata is not an object');
+  if (!isObject(raw)) throw new ChartFormatError('chart metadata is not an object');
   const metadata = normalizeObject(raw, chartMetadataFields, '', state);
   for (const field of ['name', 'version'] as const) {
     if (typeof metadata[field] !== 'string' || metadata[field] === '')
-      throw new OciFormatError(`chart metadata has no ${field}`);
+      throw new ChartFormatError(`chart metadata has no ${field}`);
   }
   return metadata as ChartMetadata;
-}
-
-/** Parses a config blob (JSON) of a chart pushed to a registry. */
-export function parseChartConfig(bytes: Uint8Array): ChartMetadata {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch {
-    throw new OciFormatError('the config blob is not JSON');
-  }
-  return normalizeChartMetadata(raw, { scalarsAsStrings: false });
 }
 
 interface State {
@@ -86,18 +75,18 @@ function convert(value: unknown, kind: Kind, path: string, state: State): unknow
     case 'string':
     case 'time':
       if (typeof value === 'string') return value;
-      throw new OciFormatError(`${path} is not a string`);
+      throw new ChartFormatError(`${path} is not a string`);
     case 'bool':
       if (typeof value === 'boolean') return value;
       if (state.lenient && typeof value === 'string' && Object.hasOwn(yamlBooleans, value))
         return yamlBooleans[value] as boolean;
-      throw new OciFormatError(`${path} is not true or false`);
+      throw new ChartFormatError(`${path} is not true or false`);
     case 'strings':
       return list(value, path, state).map((item, i) =>
         convert(item, 'string', `${path}[${i}]`, state),
       );
     case 'stringMap': {
-      if (!isObject(value)) throw new OciFormatError(`${path} is not a mapping of strings`);
+      if (!isObject(value)) throw new ChartFormatError(`${path} is not a mapping of strings`);
       const out: Record<string, string> = {};
       for (const [key, item] of Object.entries(value)) {
         spend(state, path);
@@ -113,7 +102,7 @@ function convert(value: unknown, kind: Kind, path: string, state: State): unknow
       const fields = kind === 'maintainers' ? maintainerFields : dependencyFields;
       return list(value, path, state).flatMap((item, i) => {
         if (isNull(item, state)) return [];
-        if (!isObject(item)) throw new OciFormatError(`${path}[${i}] is not a mapping`);
+        if (!isObject(item)) throw new ChartFormatError(`${path}[${i}] is not a mapping`);
         return [normalizeObject(item, fields, `${path}[${i}]`, state)];
       });
     }
@@ -123,7 +112,7 @@ function convert(value: unknown, kind: Kind, path: string, state: State): unknow
 }
 
 function list(value: unknown, path: string, state: State): unknown[] {
-  if (!Array.isArray(value)) throw new OciFormatError(`${path} is not a list`);
+  if (!Array.isArray(value)) throw new ChartFormatError(`${path} is not a list`);
   spend(state, path, value.length);
   return value;
 }
@@ -143,7 +132,7 @@ function copy(value: unknown, path: string, state: State): unknown {
 function spend(state: State, path: string, amount = 1): void {
   state.budget -= amount;
   if (state.budget < 0)
-    throw new OciFormatError(`${path || 'metadata'}: expands far beyond its size (alias bomb?)`);
+    throw new ChartFormatError(`${path || 'metadata'}: expands far beyond its size (alias bomb?)`);
 }
 
 /** Go's `omitempty`: Helm's JSON leaves these out, so Ballast's does too. */

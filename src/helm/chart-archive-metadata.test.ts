@@ -1,32 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { type Header, pack } from 'tar-stream';
+import { tgzOf as archive } from '../../test/support/tar-archive.ts';
 import { isBallastError } from '../errors/ballast-error.ts';
 import {
   chartMetadataFromYaml,
   defaultChartArchiveLimits,
   readChartArchiveMetadata,
 } from './chart-archive-metadata.ts';
-
-type Entry = Partial<Header> & { name: string; body?: string | Buffer };
-
-async function archive(entries: readonly Entry[]): Promise<Buffer> {
-  const tar = pack();
-  // Read while writing: the pack stream holds back entries until its output is taken.
-  const chunks: Buffer[] = [];
-  const reading = (async () => {
-    for await (const chunk of tar) chunks.push(chunk as Buffer);
-  })();
-  for (const { body, ...header } of entries) {
-    await new Promise<void>((resolve, reject) =>
-      tar.entry(header, body ?? '', (error) => (error ? reject(error) : resolve())),
-    );
-  }
-  tar.finalize();
-  await reading;
-  return gzipSync(Buffer.concat(chunks));
-}
 
 const chartYaml = 'apiVersion: v2\nname: demo\nversion: 1.2.3\ndescription: A demo\n';
 const refuses = async (bytes: Uint8Array, pattern: RegExp, limits = defaultChartArchiveLimits) =>

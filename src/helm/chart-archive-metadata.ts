@@ -4,8 +4,8 @@ import { createGunzip } from 'node:zlib';
 import yaml from 'js-yaml';
 import { type Extract, extract } from 'tar-stream';
 import { BallastError } from '../errors/ballast-error.ts';
+import { ChartFormatError } from './chart-format-error.ts';
 import { type ChartMetadata, normalizeChartMetadata } from './chart-metadata.ts';
-import { OciFormatError } from './oci-format-error.ts';
 
 export interface ChartArchiveLimits {
   /** Bytes of tar read (after gunzip) before giving up: a gzip bomb stops here. */
@@ -33,10 +33,9 @@ export async function readChartArchiveMetadata(
   options: { what?: string; limits?: ChartArchiveLimits } = {},
 ): Promise<ChartMetadata> {
   try {
-    const text = await findChartYaml(archive, options.limits ?? defaultChartArchiveLimits);
-    return chartMetadataFromYaml(text);
+    return await chartArchiveMetadata(archive, options.limits ?? defaultChartArchiveLimits);
   } catch (error) {
-    if (!(error instanceof OciFormatError)) throw error;
+    if (!(error instanceof ChartFormatError)) throw error;
     throw new BallastError(
       'BALLAST_OCI_CHART_INVALID',
       { what: options.what ?? 'archive', reason: error.message },
@@ -45,14 +44,22 @@ export async function readChartArchiveMetadata(
   }
 }
 
-/** Chart.yaml text to metadata; throws OciFormatError when it is not chart metadata. */
+/** As readChartArchiveMetadata, throwing ChartFormatError for callers that name their own error. */
+export async function chartArchiveMetadata(
+  archive: Uint8Array | AsyncIterable<Uint8Array>,
+  limits: ChartArchiveLimits = defaultChartArchiveLimits,
+): Promise<ChartMetadata> {
+  return chartMetadataFromYaml(await findChartYaml(archive, limits));
+}
+
+/** Chart.yaml text to metadata; throws ChartFormatError when it is not chart metadata. */
 export function chartMetadataFromYaml(text: string): ChartMetadata {
   let raw: unknown;
   try {
     raw = yaml.load(text.replace(/^\uFEFF/, ''), { schema: yaml.FAILSAFE_SCHEMA });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new OciFormatError(`Chart.yaml is not valid YAML: ${message}`);
+    throw new ChartFormatError(`Chart.yaml is not valid YAML: ${message}`);
   }
   return normalizeChartMetadata(raw, {
     scalarsAsStrings: true,
@@ -74,19 +81,19 @@ async function findChartYaml(
     for await (const entry of tar) {
       entries += 1;
       if (entries > limits.maxEntries)
-        throw new OciFormatError(`the archive has more than ${limits.maxEntries} entries`);
+        throw new ChartFormatError(`the archive has more than ${limits.maxEntries} entries`);
       const { name, type, size } = entry.header;
       const problem = unsafePathReason(name);
-      if (problem) throw new OciFormatError(`archive entry ${JSON.stringify(name)} ${problem}`);
+      if (problem) throw new ChartFormatError(`archive entry ${JSON.stringify(name)} ${problem}`);
       const parts = name.replace(/^\.\//, '').split('/');
       if (parts.length !== 2 || parts[1] !== 'Chart.yaml') {
         entry.resume();
         continue;
       }
       if (type !== 'file' && type !== 'contiguous-file')
-        throw new OciFormatError(`${name} is not a regular file (${type})`);
+        throw new ChartFormatError(`${name} is not a regular file (${type})`);
       if ((size ?? 0) > limits.maxChartYamlBytes)
-        throw new OciFormatError(`${name} is larger than ${limits.maxChartYamlBytes} bytes`);
+        throw new ChartFormatError(`${name} is larger than ${limits.maxChartYamlBytes} bytes`);
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
@@ -98,7 +105,7 @@ async function findChartYaml(
     tar.destroy();
     await feeding;
   }
-  throw new OciFormatError('the archive has no <chart>/Chart.yaml: not a chart');
+  throw new ChartFormatError('the archive has no <chart>/Chart.yaml: not a chart');
 }
 
 async function feed(
@@ -117,7 +124,7 @@ async function feed(
       for await (const chunk of inflated) {
         total += chunk.length;
         if (total > limits.maxUnpackedBytes)
-          throw new OciFormatError(
+          throw new ChartFormatError(
             `the archive unpacks to more than ${limits.maxUnpackedBytes} bytes before Chart.yaml`,
           );
         if (!tar.write(chunk)) await drained(tar);
@@ -150,10 +157,10 @@ function unsafePathReason(name: string): string | undefined {
 }
 
 function asFormatError(error: unknown): Error {
-  if (error instanceof OciFormatError) return error;
+  if (error instanceof ChartFormatError) return error;
   const code = (error as { code?: string }).code ?? '';
   if (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED')
-    return new OciFormatError(`the archive is not valid gzip (${code})`);
+    return new ChartFormatError(`the archive is not valid gzip (${code})`);
   const message = error instanceof Error ? error.message : String(error);
-  return new OciFormatError(`the archive is not a readable tar: ${message}`);
+  return new ChartFormatError(`the archive is not a readable tar: ${message}`);
 }
