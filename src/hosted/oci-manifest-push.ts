@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
-import { BallastError, isBallastError } from '../errors/ballast-error.ts';
-import { readChartArchiveMetadata } from '../oci/chart-archive-metadata.ts';
+import { BallastError } from '../errors/ballast-error.ts';
+import { chartArchiveMetadata } from '../helm/chart-archive-metadata.ts';
+import { ChartFormatError } from '../helm/chart-format-error.ts';
 import { type Sha256Digest, sha256Digest } from '../oci/digest.ts';
 import { type ChartManifest, type Descriptor, parseChartManifest } from '../oci/manifest.ts';
 import { OciFormatError } from '../oci/oci-format-error.ts';
@@ -57,14 +58,12 @@ export async function storeManifest(
   const chartBytes = await readAll(store, parsed.chart.digest);
   let version: string;
   try {
-    const metadata = await readChartArchiveMetadata(chartBytes, {
-      what: `the chart pushed to ${name}`,
-    });
+    const metadata = await chartArchiveMetadata(chartBytes);
     if (metadata.name !== chart)
       throw invalid(`the chart is named ${metadata.name}, pushed as ${chart}`);
     version = metadata.version;
   } catch (error) {
-    if (isBallastError(error, 'BALLAST_OCI_CHART_INVALID')) throw invalid(error.message);
+    if (error instanceof ChartFormatError) throw invalid(`the chart layer: ${error.message}`);
     throw error;
   }
   if ('tag' in reference && reference.tag !== versionToTag(version))

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
+import { readChartArchiveMetadata } from '../../src/helm/chart-archive-metadata.ts';
 import type {
   Actor,
   ChartUpload,
   HostedVersion,
   HostedWrites,
 } from '../../src/hosted/hosted-writes.ts';
-import { readChartArchiveMetadata } from '../../src/oci/chart-archive-metadata.ts';
 
 export const sha256 = (bytes: Uint8Array) =>
   `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
