@@ -17,6 +17,7 @@ import type { Digest, Store } from '../src/store/store.ts';
 import { storeKeys } from '../src/store/store-keys.ts';
 import { helmArtifact, memoryHostedWrites, sha256 } from './support/oci-push.ts';
 import { isWrite, serverRouteTable } from './support/route-table.ts';
+import { tgzOf } from './support/tar-archive.ts';
 
 const tokens = { ci: 'ci-token-0123456789', reader: 'reader-token-0123456789' };
 const basic = (user: string, password: string) =>
@@ -316,6 +317,27 @@ describe('OCI push routes: blob uploads and manifests into a hosted repo', () =>
     assert.equal(errorCode(response), 'MANIFEST_BLOB_UNKNOWN');
     assert.equal(await team.hosted.get('demo', '3.0.0'), undefined);
     assert.equal(await stored(artifact.manifestDigest), undefined);
+  });
+
+  test('a hostile chart layer (path traversal, a symlink) is MANIFEST_INVALID; nothing is listed', async () => {
+    const hostile = [
+      [
+        { name: 'demo/Chart.yaml', body: 'apiVersion: v2\nname: demo\nversion: 9.0.0\n' },
+        { name: 'demo/../../etc/cron.d/x', body: 'boom' },
+      ],
+      [
+        { name: 'demo/Chart.yaml', type: 'symlink' as const, linkname: '/etc/passwd' },
+        { name: 'demo/values.yaml', body: '' },
+      ],
+    ];
+    for (const entries of hostile) {
+      const artifact = await helmArtifact('demo', '9.0.0', await tgzOf(entries));
+      await pushBlobs([artifact.config, artifact.chart]);
+      const response = await putManifest('9.0.0', artifact.manifest);
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(errorCode(response), 'MANIFEST_INVALID');
+    }
+    assert.equal(await team.hosted.get('demo', '9.0.0'), undefined);
   });
 
   test('manifests that are not Helm charts, not JSON or too big are MANIFEST_INVALID', async () => {

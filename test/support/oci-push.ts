@@ -1,40 +1,33 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { pack } from 'tar-stream';
-import { readChartArchiveMetadata } from '../../src/helm/chart-archive-metadata.ts';
+import { validateChartUpload } from '../../src/helm/chart-upload.ts';
 import type {
   Actor,
   ChartUpload,
   HostedVersion,
   HostedWrites,
 } from '../../src/hosted/hosted-writes.ts';
+import { tgzOf } from './tar-archive.ts';
 
 export const sha256 = (bytes: Uint8Array) =>
   `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
 
 /** A chart archive as `helm package` lays it out: `<name>/Chart.yaml` and a template. */
-export async function chartArchive(name: string, version: string): Promise<Buffer> {
-  const tar = pack();
-  const chunks: Buffer[] = [];
-  const reading = (async () => {
-    for await (const chunk of tar) chunks.push(chunk as Buffer);
-  })();
-  const entries = {
-    [`${name}/Chart.yaml`]: `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: pushed\n`,
-    [`${name}/templates/cm.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n',
-  };
-  for (const [path, body] of Object.entries(entries))
-    await new Promise<void>((resolve, reject) =>
-      tar.entry({ name: path }, body, (error) => (error ? reject(error) : resolve())),
-    );
-  tar.finalize();
-  await reading;
-  return gzipSync(Buffer.concat(chunks));
+export function chartArchive(name: string, version: string): Promise<Buffer> {
+  return tgzOf([
+    {
+      name: `${name}/Chart.yaml`,
+      body: `apiVersion: v2\nname: ${name}\nversion: ${version}\ndescription: pushed\n`,
+    },
+    {
+      name: `${name}/templates/cm.yaml`,
+      body: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n',
+    },
+  ]);
 }
 
 /** The blobs and manifest Helm pushes for a chart. */
-export async function helmArtifact(name: string, version: string) {
-  const chart = await chartArchive(name, version);
+export async function helmArtifact(name: string, version: string, layer?: Buffer) {
+  const chart = layer ?? (await chartArchive(name, version));
   const config = Buffer.from(JSON.stringify({ name, version, apiVersion: 'v2' }));
   const manifest = Buffer.from(
     JSON.stringify({
@@ -65,7 +58,8 @@ export function memoryHostedWrites(name: string) {
   const hosted: HostedWrites = {
     name,
     async putChart(upload, actor) {
-      const metadata = await readChartArchiveMetadata(upload.chart);
+      // The validation every hosted repo applies, so hostile layers meet the real checks.
+      const { metadata } = await validateChartUpload(upload.chart);
       const key = `${metadata.name} ${metadata.version}`;
       if (versions.has(key) && !upload.force) throw new Error(`${key} exists`);
       calls.push({ op: 'put', actor, upload });
