@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { users } from './support/auth-ballast.ts';
+import { basic, users } from './support/auth-ballast.ts';
 import { buildClassicRepo, type ClassicRepo } from './support/classic-repo.ts';
 import { peerBinary } from './support/debian-peers.ts';
 import { createHelm, helmMajors } from './support/helm.ts';
@@ -90,6 +90,32 @@ describe('OCI push into a hosted repo with real Helm 3 and 4 and skopeo', () => 
       /403|denied|forbidden/i,
     );
     assert.equal(await ballast.repo.get('demo-app', '6.0.0'), undefined);
+  });
+
+  test('a chart uploaded without OCI is pulled over OCI, and removed by the digest served for it', async () => {
+    const chart = archive('6.0.0');
+    await ballast.repo.putChart(
+      { chart: await readFile(chart.path) },
+      { who: 'alice', address: '127.0.0.1' },
+    );
+    await using helm = await createHelm(4);
+    const dest = await mkdtemp(join(dir, 'pulled-api-'));
+    await helm.run([
+      ...['pull', `oci://${ballast.host}/team/demo-app`, '--version', '6.0.0'],
+      ...['--plain-http', '-d', dest],
+    ]);
+    assert.equal(sha256(await readFile(join(dest, 'demo-app-6.0.0.tgz'))), chart.digest);
+
+    const manifest = `${ballast.url}/v2/team/demo-app/manifests`;
+    const digest = (await fetch(`${manifest}/6.0.0`)).headers.get('docker-content-digest');
+    const alice = { authorization: basic('alice', users.alice) };
+    const refused = await fetch(`${manifest}/${digest}`, { method: 'DELETE' });
+    assert.equal(refused.status, 401);
+    const removed = await fetch(`${manifest}/${digest}`, { method: 'DELETE', headers: alice });
+    assert.equal(removed.status, 202);
+    assert.equal((await fetch(`${manifest}/6.0.0`)).status, 404);
+    const index = await (await fetch(`${ballast.url}/team/index.yaml`)).text();
+    assert.ok(!index.includes(chart.digest), 'gone from the classic index too');
   });
 
   describe('skopeo copy from the reference registry into Ballast and back out', () => {
