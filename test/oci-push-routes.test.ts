@@ -50,8 +50,8 @@ function testAuth(): Auth {
 }
 
 function server(store: Store, auth: Auth | undefined) {
-  const team = memoryHostedWrites('team');
-  const locked = memoryHostedWrites('locked');
+  const team = memoryHostedWrites('team', limit);
+  const locked = memoryHostedWrites('locked', limit);
   const bus = createEventBus();
   const app = createServer({
     repos: new Map([['mirror', {} as ChartRepo]]),
@@ -59,7 +59,6 @@ function server(store: Store, auth: Auth | undefined) {
       ['team', team.hosted],
       ['locked', locked.hosted],
     ]),
-    maxUploadBytes: () => limit,
     store,
     metrics: createMetrics(bus, () => []),
     bus,

@@ -3,6 +3,10 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { resolveUpstreamAuth, upstreamAuthKey } from '../config/upstream-auth.ts';
 import { createFileMirror, type FileMirror } from '../files/file-mirror.ts';
+import { createCombinedRepo } from '../hosted/combined-repo.ts';
+import { createHostedRepo, type HostedRepo } from '../hosted/hosted-repo.ts';
+import type { HostedWrites } from '../hosted/hosted-writes.ts';
+import type { ChartRepo } from '../mirror/chart-repo.ts';
 import { createRepoMirror, type RepoMirror } from '../mirror/repo-mirror.ts';
 import type { Resilience } from '../mirror/upstream-calls.ts';
 import { logEvents } from '../observability/event-log.ts';
@@ -23,7 +27,10 @@ export interface Mirrors {
   store: Store;
   http: HttpClient;
   resilience: Resilience;
-  repos: ReadonlyMap<string, RepoMirror>;
+  /** Every repository: a mirror, a hosted repository, or both in one index. */
+  repos: ReadonlyMap<string, ChartRepo>;
+  /** The write side of every repository with `hosted: true`. */
+  hosted: ReadonlyMap<string, HostedWrites>;
   files: ReadonlyMap<string, FileMirror>;
   /** Releases the upstream connections and the store. */
   close(): Promise<void>;
@@ -78,8 +85,23 @@ export async function createMirrors(
   };
 
   const replica = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const repos = new Map<string, RepoMirror>();
+  const repos = new Map<string, ChartRepo>();
+  const hosted = new Map<string, HostedRepo>();
   for (const [i, repo] of config.repos.entries()) {
+    const own =
+      repo.hosted &&
+      createHostedRepo({
+        repo,
+        store,
+        bus,
+        logger,
+        limits: config.limits,
+      });
+    if (own) hosted.set(repo.name, own);
+    if (own && repo.upstreams.length === 0) {
+      repos.set(repo.name, own);
+      continue;
+    }
     const upstreams = repo.upstreams.map((upstream, j) =>
       createUpstream(upstream, repo, upstreamAuthKey('repos', i, j), {
         http,
@@ -88,19 +110,17 @@ export async function createMirrors(
         limits: config.limits,
       }),
     );
-    repos.set(
-      repo.name,
-      createRepoMirror({
-        repo,
-        upstreams,
-        store,
-        resilience,
-        logger,
-        limits: config.limits,
-        // Replicas on one bucket take turns asking an upstream (a lease in the bucket).
-        ...(config.storage.s3 ? { replica } : {}),
-      }),
-    );
+    const mirror: RepoMirror = createRepoMirror({
+      repo,
+      upstreams,
+      store,
+      resilience,
+      logger,
+      limits: config.limits,
+      // Replicas on one bucket take turns asking an upstream (a lease in the bucket).
+      ...(config.storage.s3 ? { replica } : {}),
+    });
+    repos.set(repo.name, own ? createCombinedRepo(own, mirror, store) : mirror);
   }
   const loads = Promise.all([...repos.values()].map((mirror) => mirror.load()));
   // A server listens at once and says it is not ready until the stored indexes are loaded.
@@ -125,6 +145,7 @@ export async function createMirrors(
     http,
     resilience,
     repos,
+    hosted,
     files,
     async close() {
       await http.close();

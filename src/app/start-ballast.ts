@@ -40,6 +40,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     store,
     repos: mirrors,
+    hosted,
     files,
     close,
   } = await createMirrors(config, logger, {
@@ -70,6 +71,8 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
   });
   const server = createServer({
     repos: mirrors,
+    hosted,
+    provSize: config.limits.provSize,
     files,
     store,
     metrics,

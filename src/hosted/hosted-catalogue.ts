@@ -12,22 +12,39 @@ import type { HostedVersion } from './hosted-writes.ts';
 export interface HostedCatalogue {
   /** Chart name → its versions (newest first) and their serialised form. */
   readonly charts: ReadonlyMap<string, CatalogueChart>;
+  /** The chart names sorted, when known (kept across a change that adds or removes none). */
+  readonly names?: readonly string[];
+}
+
+const sorted = new WeakMap<HostedCatalogue, readonly string[]>();
+
+/** The chart names in order, sorted once per set of names. */
+export function sortedNames(catalogue: HostedCatalogue): readonly string[] {
+  let names = catalogue.names ?? sorted.get(catalogue);
+  if (!names) {
+    names = [...catalogue.charts.keys()].sort();
+    sorted.set(catalogue, names);
+  }
+  return names;
 }
 
 export interface CatalogueChart {
   readonly versions: readonly HostedVersion[];
-  /** `"name":[…]` as the catalogue document holds it. */
-  readonly json: string;
+  /** `"name":[…]` as the catalogue document holds it, encoded once. */
+  readonly bytes: Buffer;
 }
 
 const format = 'ballast-hosted-catalogue/1';
-const opening = `{"format":${JSON.stringify(format)},"charts":{`;
+const opening = Buffer.from(`{"format":${JSON.stringify(format)},"charts":{`);
+const comma = Buffer.from(',');
+const closing = Buffer.from('}}');
 
 export const emptyCatalogue: HostedCatalogue = Object.freeze({ charts: new Map() });
 
 export function catalogueChart(name: string, versions: readonly HostedVersion[]): CatalogueChart {
   const sorted = [...versions].sort((a, b) => newestFirst(a.version, b.version));
-  return { versions: sorted, json: `${JSON.stringify(name)}:${JSON.stringify(sorted)}` };
+  const json = `${JSON.stringify(name)}:${JSON.stringify(sorted)}`;
+  return { versions: sorted, bytes: Buffer.from(json) };
 }
 
 /** The catalogue with one chart's versions replaced (none: the chart is gone). */
@@ -37,15 +54,22 @@ export function withChart(
   versions: readonly HostedVersion[],
 ): HostedCatalogue {
   const charts = new Map(catalogue.charts);
+  const had = charts.has(name);
   if (versions.length === 0) charts.delete(name);
   else charts.set(name, catalogueChart(name, versions));
-  return { charts };
+  // Same names as before: the sorted list carries over.
+  return had && versions.length > 0 ? { charts, names: sortedNames(catalogue) } : { charts };
 }
 
 export function serializeCatalogue(catalogue: HostedCatalogue): Buffer {
-  const names = [...catalogue.charts.keys()].sort();
-  const parts = names.map((name) => (catalogue.charts.get(name) as CatalogueChart).json);
-  return Buffer.from(`${opening}${parts.join(',')}}}`);
+  // Copies of each chart's bytes, no re-encoding: an upload costs one chart's serialisation.
+  const parts: Buffer[] = [opening];
+  sortedNames(catalogue).forEach((name, i) => {
+    if (i > 0) parts.push(comma);
+    parts.push((catalogue.charts.get(name) as CatalogueChart).bytes);
+  });
+  parts.push(closing);
+  return Buffer.concat(parts);
 }
 
 /** Reads a catalogue document; throws an Error naming what is wrong with it. */

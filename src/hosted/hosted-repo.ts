@@ -112,6 +112,7 @@ export function createHostedRepo(options: HostedRepoOptions): HostedRepo {
 
   return {
     name: repo.name,
+    maxUploadSize: repo.maxUploadSize,
     views: new Map(repo.views.map(({ name, ...view }) => [name, checkView(view)])),
     versionOf,
 

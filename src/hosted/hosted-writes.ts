@@ -44,6 +44,8 @@ export interface ChartUpload {
  */
 export interface HostedWrites {
   readonly name: string;
+  /** The largest chart upload the repo accepts (`maxUploadSize`): bodies are cut there. */
+  readonly maxUploadSize: number;
   /** Validates, stores and lists the chart; visible in the index when this resolves. */
   putChart(upload: ChartUpload, actor: Actor): Promise<HostedVersion>;
   /**

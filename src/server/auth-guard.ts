@@ -7,6 +7,12 @@ import type { Actor } from '../hosted/hosted-writes.ts';
 export interface AuthGuard {
   /** Lets a read of a classic route through, or throws 401 (with a Basic challenge) or 403. */
   classicRead(request: FastifyRequest, reply: FastifyReply, repo: string): Promise<void>;
+  /**
+   * Who may write to a repo through `/api/` (Basic, or a Bearer token as `cm-push
+   * --access-token` sends it): 401 with a Basic challenge without valid credentials, 403 for
+   * valid ones without write access, and 403 for everyone when the repo has no `access.write`.
+   */
+  classicWrite(request: FastifyRequest, reply: FastifyReply, repo: string): Promise<Actor>;
   /** The same for `/v2/`: `target` undefined is the `/v2/` ping; challenges are Bearer. */
   registryRead(
     request: FastifyRequest,
@@ -29,6 +35,9 @@ export interface AuthGuard {
 }
 
 export const tokenPath = '/-/token';
+
+const basicChallenge = (reply: FastifyReply, repo: string) =>
+  reply.header('www-authenticate', `Basic realm="ballast ${repo}", charset="UTF-8"`);
 
 /**
  * Access checks for the routes that serve repos. Reading an anonymous repo never looks at
@@ -72,8 +81,7 @@ export function createAuthGuard(auth: Auth): AuthGuard {
     realmOf,
     async classicRead(request, reply, repo) {
       if (policy.readsAnonymously(repo)) return;
-      const challenge = () =>
-        reply.header('www-authenticate', `Basic realm="ballast ${repo}", charset="UTF-8"`);
+      const challenge = () => basicChallenge(reply, repo);
       const identity = await identify(request, challenge, false);
       if (identity.kind === 'anonymous') {
         challenge();
@@ -81,6 +89,27 @@ export function createAuthGuard(auth: Auth): AuthGuard {
       }
       if (identity.kind === 'named' && !policy.allows(identity.name, repo, 'pull'))
         throw denied(identity.name, repo);
+    },
+    async classicWrite(request, reply, repo) {
+      // Nobody may write: said before any credential is checked (no bcrypt for a refusal).
+      if (!policy.writable(repo))
+        throw new BallastError('BALLAST_AUTH_WRITE_OFF', {
+          repo,
+          reason: 'its access.write lists no user or token',
+        });
+      const challenge = () => basicChallenge(reply, repo);
+      const identity = await identify(request, challenge, false);
+      if (identity.kind !== 'named') {
+        challenge();
+        throw required(repo);
+      }
+      if (!policy.allows(identity.name, repo, 'push'))
+        throw new BallastError('BALLAST_AUTH_DENIED', {
+          who: identity.name,
+          action: 'write',
+          repo,
+        });
+      return { who: identity.name, address: request.ip };
     },
     async registryRead(request, reply, target) {
       if (target === undefined ? !auth.enabled : policy.readsAnonymously(target.repo)) return;

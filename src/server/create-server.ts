@@ -17,15 +17,13 @@ import {
   frameworkErrorHandler,
   registerErrorHandler,
 } from './http-errors.ts';
+import { registerChartmuseumRoutes } from './routes/chartmuseum-routes.ts';
 import { registerFileRoutes } from './routes/file-routes.ts';
 import { registerHelmRoutes } from './routes/helm-routes.ts';
 import { registerOciRoutes } from './routes/oci-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerStatusRoutes } from './routes/status-routes.ts';
 import type { StatusSource } from './status/status-document.ts';
-
-/** `repos[].maxUploadSize` when none is given. */
-const defaultMaxUploadBytes = 20 * 1024 * 1024;
 
 /** Path segments (chart file names, OCI names) longer than this are refused with 414. */
 const maxParamLength = 300;
@@ -46,6 +44,10 @@ import { registerTokenRoutes } from './routes/token-routes.ts';
 
 export interface ServerOptions {
   repos: ReadonlyMap<string, ChartRepo>;
+  /** The write side of hosted repositories: the ChartMuseum API under `/api/`, OCI push. */
+  hosted?: ReadonlyMap<string, HostedWrites>;
+  /** Bytes a provenance file may have (`limits.provSize`). */
+  provSize?: number;
   /** File mirrors (`files:`), served under `/files/{name}/`. */
   files?: ReadonlyMap<string, FileMirror>;
   store: Store;
@@ -60,10 +62,6 @@ export interface ServerOptions {
   blobCacheBytes?: number;
   /** Users, tokens and each repo's `access`; without it every repo is read anonymously. */
   auth?: Auth;
-  /** The write side of each hosted repository: these take OCI pushes under `/v2/`. */
-  hosted?: ReadonlyMap<string, HostedWrites>;
-  /** The largest blob a hosted repo takes over OCI push (`repos[].maxUploadSize`). */
-  maxUploadBytes?: (repo: string) => number;
   /** Told of every route as it is added: the route table, for tests that must cover them all. */
   onRoute?: (route: { method: string; url: string }) => void;
 }
@@ -155,6 +153,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     });
   if (auth && guard) registerTokenRoutes(app, auth, guard);
   registerHelmRoutes(app, { ...options, blobCache, guard });
+  registerChartmuseumRoutes(app, {
+    repos: options.repos,
+    hosted: options.hosted ?? new Map(),
+    bus,
+    ...(guard ? { guard } : {}),
+    provSize: options.provSize ?? 1024 * 1024,
+  });
   registerFileRoutes(app, { files: options.files ?? new Map(), store: options.store, blobCache });
   registerOciRoutes(app, {
     source: createMirrorOciContent(options.repos, options.store),
@@ -166,7 +171,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
       hosted: options.hosted ?? new Map(),
       isRepo: (repo) => options.repos.has(repo),
       uploads: createBlobUploads(options.store),
-      maxUploadBytes: options.maxUploadBytes ?? (() => defaultMaxUploadBytes),
     },
   });
   return app;

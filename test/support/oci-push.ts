@@ -52,11 +52,12 @@ export async function helmArtifact(name: string, version: string, layer?: Buffer
 }
 
 /** HostedWrites in memory, recording what it was given: a stand-in for route tests. */
-export function memoryHostedWrites(name: string) {
+export function memoryHostedWrites(name: string, maxUploadSize = 20 * 1024 * 1024) {
   const versions = new Map<string, HostedVersion>();
   const calls: { op: string; actor: Actor; upload?: ChartUpload }[] = [];
   const hosted: HostedWrites = {
     name,
+    maxUploadSize,
     async putChart(upload, actor) {
       // The validation every hosted repo applies, so hostile layers meet the real checks.
       const { metadata } = await validateChartUpload(upload.chart);

@@ -51,7 +51,6 @@ export async function startPushBallast(dir: string): Promise<PushBallast> {
   const app = createServer({
     repos: new Map([['team', repo]]),
     hosted: new Map([['team', repo]]),
-    maxUploadBytes: () => repoConfig.maxUploadSize,
     store,
     metrics: createMetrics(bus, () => []),
     bus,

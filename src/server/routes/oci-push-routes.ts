@@ -22,8 +22,6 @@ export interface OciPushOptions {
   /** Whether a repo of this name exists at all (a mirror is answered UNSUPPORTED, not 404). */
   isRepo: (repo: string) => boolean;
   uploads: BlobUploads;
-  /** The largest blob a repo takes (`repos[].maxUploadSize`). */
-  maxUploadBytes: (repo: string) => number;
   store: Store;
   /** The pull side, to find a manifest Ballast built (a chart uploaded through the API). */
   source: OciContentSource;
@@ -40,7 +38,7 @@ type UploadParams = NameParams & { id: string };
  * manifests put and deleted by tag or digest. Bodies are read here as raw bytes, bounded.
  */
 export function registerOciPushRoutes(scope: FastifyInstance, options: OciPushOptions): void {
-  const { uploads, guard, maxUploadBytes } = options;
+  const { uploads, guard } = options;
   // Bodies are blobs and manifests of any media type, read as the bytes that came.
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -85,14 +83,14 @@ export function registerOciPushRoutes(scope: FastifyInstance, options: OciPushOp
     request: FastifyRequest<{ Querystring: Record<string, unknown> }>,
     reply: FastifyReply,
   ) => {
-    const { repo, name } = await target(request, reply);
+    const { name, hosted } = await target(request, reply);
     const digest = request.query.digest;
     if (digest !== undefined) {
       const blob = await uploads.putWhole(
         name,
         request.raw,
         blobDigest(digest),
-        maxUploadBytes(repo),
+        hosted.maxUploadSize,
       );
       return blobCreated(reply, name, blob.digest);
     }
@@ -109,9 +107,9 @@ export function registerOciPushRoutes(scope: FastifyInstance, options: OciPushOp
     url: '/:repo/:chart/blobs/uploads/:id',
     config: { ociKind: 'upload' },
     handler: async (request, reply) => {
-      const { repo, name } = await target(request, reply);
+      const { name, hosted } = await target(request, reply);
       const { id } = request.params;
-      const limit = maxUploadBytes(repo);
+      const limit = hosted.maxUploadSize;
       switch (request.method) {
         case 'GET': {
           const { size } = await uploads.status(name, id);
