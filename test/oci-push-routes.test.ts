@@ -297,6 +297,24 @@ describe('OCI push routes: blob uploads and manifests into a hosted repo', () =>
     assert.equal(team.calls.length, 1);
   });
 
+  test('a provenance layer goes to the hosted repo with the chart', async () => {
+    const artifact = await helmArtifact('demo', '2.5.0');
+    const prov = Buffer.from('-----BEGIN PGP SIGNED MESSAGE-----\nsigned\n');
+    const manifest = JSON.parse(artifact.manifest.toString());
+    manifest.layers.push({
+      mediaType: 'application/vnd.cncf.helm.chart.provenance.v1.prov',
+      digest: sha256(prov),
+      size: prov.length,
+    });
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    await pushBlobs([artifact.config, artifact.chart]);
+    assert.equal(errorCode(await putManifest('2.5.0', bytes)), 'MANIFEST_BLOB_UNKNOWN');
+    await pushBlobs([prov]);
+    const response = await putManifest('2.5.0', bytes);
+    assert.equal(response.statusCode, 201, response.body);
+    assert.deepEqual(team.calls.at(-1)?.upload?.prov, prov);
+  });
+
   test('a manifest by digest: the digest must be that of the bytes', async () => {
     const artifact = await helmArtifact('demo', '2.0.0');
     await pushBlobs([artifact.config, artifact.chart]);
