@@ -203,6 +203,32 @@ export const errorCatalogue = {
     status: 400,
     message: 'token request: {reason}',
   },
+  // OCI push into hosted repositories
+  BALLAST_PUSH_NOT_ALLOWED: {
+    status: 403,
+    message: 'repository {repo} takes no pushes: {reason}',
+  },
+  BALLAST_UPLOAD_UNKNOWN: {
+    status: 404,
+    message: 'no upload {id} in progress for {name}: it finished, was cancelled or expired',
+  },
+  BALLAST_UPLOAD_RANGE_INVALID: {
+    status: 416,
+    message: 'upload {id}: {reason}',
+  },
+  BALLAST_UPLOAD_DIGEST_MISMATCH: {
+    status: 400,
+    message: 'the uploaded bytes do not have digest {expected}; nothing was stored',
+  },
+  BALLAST_MANIFEST_INVALID: {
+    status: 400,
+    message: 'the manifest for {name} is not accepted: {reason}',
+  },
+  BALLAST_MANIFEST_BLOB_UNKNOWN: {
+    status: 400,
+    message:
+      'the manifest for {name} names blob {digest}, which was never uploaded (or has another size)',
+  },
   // ballast doctor
   BALLAST_DOCTOR_USAGE: {
     status: 400,

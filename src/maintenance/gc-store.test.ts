@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { type TestContext, test } from 'node:test';
 import { buildChartArchive } from '../../bench/chart-archive.ts';
 import { loadedHostedRepo } from '../../test/support/hosted-repo.ts';
+import { createBlobUploads } from '../hosted/blob-uploads.ts';
 import { spoolIndex, storedIndexDocument } from '../mirror/stored-index.ts';
 import { createFsStore } from '../store/fs/fs-store.ts';
 import type { Digest, Store } from '../store/store.ts';
@@ -117,6 +118,29 @@ test('a blob written while gc runs is kept, even with no grace period', async (t
   );
   assert.equal(report.recent, 1);
   assert.ok(await store.statBlob(written));
+});
+
+test('an upload untouched for the grace period is removed with its chunks; a live one is kept', async (t) => {
+  const store = await tempStore(t);
+  const uploads = createBlobUploads(store);
+  const abandoned = await uploads.start('team/app');
+  await uploads.append('team/app', abandoned.id, Readable.from([Buffer.from('half a chart')]), {
+    maxBytes: 1e6,
+  });
+  const later = Date.now() + 2 * 3_600_000;
+  const live = await uploads.start('team/app');
+  const dry = await collectGarbage(store, { graceMs: 3_600_000, dryRun: true, now: () => later });
+  assert.equal(dry.removedUploads.length, 2, 'both are older than the grace period then');
+  const report = await collectGarbage(store, {
+    graceMs: 3_600_000,
+    dryRun: false,
+    now: () => Date.now(),
+  });
+  assert.deepEqual(report.removedUploads, [], 'both were written just now');
+  const swept = await collectGarbage(store, { graceMs: 0, dryRun: false, now: () => later });
+  assert.deepEqual(swept.removedUploads.sort(), [abandoned.id, live.id].sort());
+  assert.deepEqual(await store.listDocuments(storeKeys.uploads), []);
+  await assert.rejects(uploads.status('team/app', abandoned.id), /no upload/);
 });
 
 test('blobs a hosted catalogue names stay (chart, provenance, a pushed manifest and its config); a deleted version goes', async (t) => {

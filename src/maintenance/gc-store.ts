@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { BallastError } from '../errors/ballast-error.ts';
 import type { Digest, Store } from '../store/store.ts';
 import { collectBlobReferences } from './blob-references.ts';
+import { sweepAbandonedUploads } from './upload-sweep.ts';
 
 /**
  * Added to every grace period: a file system stamps times with a coarse clock that can lag the
@@ -29,6 +30,8 @@ export interface GcReport {
   removedBytes: number;
   /** Documents that only described removed charts (their OCI manifests). */
   removedDocuments: string[];
+  /** Blob uploads (OCI push) untouched for the grace period: abandoned by their client. */
+  removedUploads: string[];
 }
 
 /**
@@ -51,6 +54,11 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     removed: [],
     removedBytes: 0,
     removedDocuments: [],
+    removedUploads: await sweepAbandonedUploads(store, {
+      cutoff,
+      dryRun: options.dryRun,
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
   };
   for await (const blob of store.listBlobs()) {
     options.signal?.throwIfAborted();

@@ -28,5 +28,7 @@ export function formatGcReport(report: GcReport): string {
   ];
   for (const blob of report.removed)
     lines.push(`  ${verb} ${blob.digest} (${formatBytes(blob.size)})`);
+  if (report.removedUploads.length > 0)
+    lines.push(`${verb} ${report.removedUploads.length} abandoned uploads`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,9 +5,15 @@
  */
 export const distributionErrors = {
   BLOB_UNKNOWN: { status: 404, message: 'blob unknown to registry' },
+  BLOB_UPLOAD_INVALID: { status: 400, message: 'blob upload invalid' },
+  BLOB_UPLOAD_UNKNOWN: { status: 404, message: 'blob upload unknown to registry' },
   DIGEST_INVALID: { status: 400, message: 'provided digest is invalid' },
   MANIFEST_UNKNOWN: { status: 404, message: 'manifest unknown' },
   MANIFEST_INVALID: { status: 400, message: 'manifest invalid' },
+  MANIFEST_BLOB_UNKNOWN: {
+    status: 400,
+    message: 'manifest references a manifest or blob unknown to registry',
+  },
   NAME_INVALID: { status: 400, message: 'invalid repository name' },
   NAME_UNKNOWN: { status: 404, message: 'repository name not known to registry' },
   TAG_INVALID: { status: 400, message: 'invalid tag' },

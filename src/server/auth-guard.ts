@@ -19,6 +19,15 @@ export interface AuthGuard {
     reply: FastifyReply,
     target: { repo: string; chart: string } | undefined,
   ): Promise<void>;
+  /**
+   * A push to `/v2/{repo}/{chart}/…`: the caller's name when `access.write` lists it, else 401
+   * (Bearer challenge for `pull,push`) or 403. Nobody may push to a repo without writers.
+   */
+  registryWrite(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: { repo: string; chart: string },
+  ): Promise<Actor>;
   /** Which repos the caller may see in `/v2/_catalog`. */
   registryVisible(request: FastifyRequest, reply: FastifyReply): Promise<(repo: string) => boolean>;
   /** The token endpoint's URL and the service name for this request. */
@@ -126,6 +135,38 @@ export function createAuthGuard(auth: Auth): AuthGuard {
       // A token for another scope: the client fetches one for this scope and retries.
       challenge();
       throw required(target.repo);
+    },
+    async registryWrite(request, reply, { repo, chart }) {
+      const name = `${repo}/${chart}`;
+      const challenge = () => bearerChallenge(request, reply, `repository:${name}:pull,push`);
+      if (!policy.writable(repo))
+        throw new BallastError('BALLAST_PUSH_NOT_ALLOWED', {
+          repo,
+          reason: 'its access.write lists no user or token',
+        });
+      const identity = await identify(request, challenge, true);
+      const actor = (who: string): Actor => ({ who, address: request.ip });
+      if (identity.kind === 'named') {
+        if (policy.allows(identity.name, repo, 'push')) return actor(identity.name);
+        throw new BallastError('BALLAST_AUTH_DENIED', {
+          who: identity.name,
+          action: 'push to',
+          repo,
+        });
+      }
+      if (identity.kind === 'registry-token') {
+        const { subject, grants } = identity.claims;
+        const granted = grants.some((g) => g.name === name && g.actions.includes('push'));
+        // The grant was made from access.write when the token was issued; it is checked again
+        // so a name removed from the list loses push at the next restart, not at token expiry.
+        if (granted && subject !== null && policy.allows(subject, repo, 'push'))
+          return actor(subject);
+        if (subject !== null && !policy.allows(subject, repo, 'push'))
+          throw new BallastError('BALLAST_AUTH_DENIED', { who: subject, action: 'push to', repo });
+      }
+      // No credentials, or a token for another scope: the client fetches one and retries.
+      challenge();
+      throw required(repo);
     },
     async registryVisible(request, reply) {
       const identity = await identify(request, () => bearerChallenge(request, reply), true);

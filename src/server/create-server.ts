@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from 'prom-client';
 import type { Auth } from '../auth/load-auth.ts';
 import type { FileMirror } from '../files/file-mirror.ts';
+import { createBlobUploads } from '../hosted/blob-uploads.ts';
 import type { HostedWrites } from '../hosted/hosted-writes.ts';
 import type { ChartRepo } from '../mirror/chart-repo.ts';
 import { createMirrorOciContent } from '../mirror/oci-content.ts';
@@ -43,7 +44,7 @@ import { registerTokenRoutes } from './routes/token-routes.ts';
 
 export interface ServerOptions {
   repos: ReadonlyMap<string, ChartRepo>;
-  /** The write side of hosted repositories, for the ChartMuseum API under `/api/`. */
+  /** The write side of hosted repositories: the ChartMuseum API under `/api/`, OCI push. */
   hosted?: ReadonlyMap<string, HostedWrites>;
   /** Bytes a provenance file may have (`limits.provSize`). */
   provSize?: number;
@@ -166,6 +167,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
     blobCache,
     bus,
     guard,
+    push: {
+      hosted: options.hosted ?? new Map(),
+      isRepo: (repo) => options.repos.has(repo),
+      uploads: createBlobUploads(options.store),
+    },
   });
   return app;
 }

@@ -29,6 +29,8 @@ const built: Record<DocumentKindName, string> = {
   fileEntry: storeKeys.fileEntry('tools', 'linux/amd64/tool-1.0.tar.gz'),
   quarantine: storeKeys.quarantine(chart),
   probeRecord: storeKeys.probeRecord('file', 'helm', 1),
+  uploadState: storeKeys.uploadState('0b7c2f6e-3d1a-4e8b-9f00-5a6b7c8d9e0f'),
+  uploadChunk: storeKeys.uploadChunk('0b7c2f6e-3d1a-4e8b-9f00-5a6b7c8d9e0f', 4096, '00c0ffee'),
 };
 
 test('every member of storeKeys is a folder helper or a document kind that gc knows', () => {

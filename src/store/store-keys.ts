@@ -57,6 +57,16 @@ export const storeKeys = Object.freeze({
   fileEntries: (mirror: string) => `files/${mirror}/entries/`,
   fileEntry: (mirror: string, path: string) => `files/${mirror}/entries/${sha256Hex(path)}`,
 
+  /**
+   * Blob uploads in progress (OCI push), outside `roots` and never bundled: each upload's state
+   * and its chunks, named by the offset they start at, so any replica can take the next request.
+   */
+  uploads: 'uploads/',
+  uploadState: (id: string) => `uploads/${id}/state`,
+  /** A chunk, by its offset and a nonce: two replicas racing for one offset never share a key. */
+  uploadChunk: (id: string, start: number, nonce: string) =>
+    `uploads/${id}/${String(start).padStart(12, '0')}-${nonce}`,
+
   /** The bytes of a blob that failed verification, kept for inspection; outside `roots`. */
   quarantine: (digest: Digest) => `quarantine/${hex(digest)}`,
 });
@@ -69,6 +79,7 @@ export const storeKeyHelpers = Object.freeze([
   'ociManifestCharts',
   'fileEntries',
   'servedBodies',
+  'uploads',
 ] as const);
 
 /** The members of `storeKeys` that build the key of one kind of document. */
@@ -116,6 +127,8 @@ export const documentKinds = Object.freeze({
   ociManifestChart: { pattern: /^oci\/manifest-charts\/[0-9a-f]{64}$/, role: 'pointer' },
   fileEntry: { pattern: /^files\/[^/]+\/entries\/[0-9a-f]{64}$/, role: 'root' },
   quarantine: { pattern: /^quarantine\/[0-9a-f]{64}$/, role: 'none' },
+  uploadState: { pattern: /^uploads\/[0-9a-f-]{36}\/state$/, role: 'none' },
+  uploadChunk: { pattern: /^uploads\/[0-9a-f-]{36}\/\d{12}-[0-9a-f]{8}$/, role: 'none' },
   probeRecord: { pattern: /^probes\/(repo|file)\/[^/]+\/\d+$/, role: 'none' },
 } as const satisfies Record<DocumentKindName, { pattern: RegExp; role: DocumentRole }>);
 

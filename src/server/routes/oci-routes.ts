@@ -1,12 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isBallastError } from '../../errors/ballast-error.ts';
 import { createEventBus, type EventBus } from '../../observability/events.ts';
 import { isSha256Digest, looksLikeDigest, type Sha256Digest } from '../../oci/digest.ts';
-import {
-  type DistributionErrorCode,
-  distributionErrorBody,
-  distributionErrors,
-} from '../../oci/distribution-errors.ts';
 import { formatNextPageLink } from '../../oci/link-header.ts';
 import { isNameComponent, isTag } from '../../oci/names.ts';
 import { lexicalSort, pageOf } from '../../oci/tag-list.ts';
@@ -14,8 +9,18 @@ import type { BlobInfo, Store } from '../../store/store.ts';
 import type { AuthGuard } from '../auth-guard.ts';
 import { type BlobMemoryCache, createBlobMemoryCache } from '../blob-memory-cache.ts';
 import { matchesEtag } from '../conditional.ts';
-import { clientHasGone, echo, reportClientGone, reportStorageFull } from '../http-errors.ts';
+import { clientHasGone, echo, reportClientGone } from '../http-errors.ts';
 import { sendBlob } from '../send-blob.ts';
+import { type OciPushOptions, registerOciPushRoutes } from './oci-push-routes.ts';
+import {
+  abortOnClose,
+  checkName,
+  DistributionError,
+  type NameParams as Params,
+  type RouteKind,
+  sendError,
+  toDistributionError,
+} from './oci-route-errors.ts';
 
 /** A manifest as served: exact bytes, their digest and media type. */
 export interface OciManifestContent {
@@ -60,26 +65,13 @@ export interface OciRoutesOptions {
   maxPageSize?: number;
   /** Where clients hanging up and a full disk are reported. */
   bus?: EventBus;
-  /** Access checks; without one every repo is read anonymously. */
+  /** Access checks; without one every repo is read anonymously (and nothing is pushed). */
   guard?: AuthGuard;
+  /** The push side (hosted repositories), in the same scope; without it `/v2/` is read-only. */
+  push?: Omit<OciPushOptions, 'guard' | 'source' | 'store'>;
 }
-
-type Params = { repo: string; chart: string };
-type RouteKind = 'base' | 'catalog' | 'tags' | 'manifest' | 'blob';
 
 const immutable = 'public, max-age=31536000, immutable';
-
-class DistributionError extends Error {
-  readonly code: DistributionErrorCode;
-  readonly detail: unknown;
-  readonly status: number;
-  constructor(code: DistributionErrorCode, message?: string, detail?: unknown, status?: number) {
-    super(message ?? distributionErrors[code].message);
-    this.code = code;
-    this.detail = detail;
-    this.status = status ?? distributionErrors[code].status;
-  }
-}
 
 /**
  * The pull side of the OCI distribution API under `/v2/`, in its own Fastify scope: errors
@@ -106,7 +98,9 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
       if (guard)
         scope.addHook('preHandler', async (request, reply) => {
           const kind = (request.routeOptions.config as { ociKind?: RouteKind }).ociKind;
-          if (kind === undefined || kind === 'catalog') return;
+          // Push routes check write access themselves, once they know the repo takes pushes.
+          if (kind === undefined || kind === 'catalog' || kind === 'upload') return;
+          if (kind === 'manifest-push') return;
           const { repo, chart } = request.params as Partial<Params>;
           // A name outside the grammar is refused by the handler (NAME_INVALID) before any use.
           if (kind !== 'base' && !(isNameComponent(repo ?? '') && isNameComponent(chart ?? '')))
@@ -126,6 +120,8 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
             : new DistributionError('UNSUPPORTED', `${request.method} is not supported here`),
         );
       });
+
+      if (options.push) registerOciPushRoutes(scope, { ...options.push, guard, source, store });
 
       scope.get('/', { config: { ociKind: 'base' } }, async (_request, reply) =>
         reply.header('content-type', 'application/json').send({}),
@@ -224,17 +220,6 @@ export function registerOciRoutes(app: FastifyInstance, options: OciRoutesOption
   );
 }
 
-function checkName(params: Params): Params {
-  for (const part of [params.repo, params.chart]) {
-    if (!isNameComponent(part))
-      throw new DistributionError(
-        'NAME_INVALID',
-        `invalid repository name component ${JSON.stringify(part)}`,
-      );
-  }
-  return params;
-}
-
 /** A query parameter given more than once arrives as a list; paging takes a single value. */
 function single(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -254,58 +239,4 @@ function linkNext(reply: FastifyReply, path: string, items: readonly string[], n
   const last = items.at(-1);
   if (last === undefined) return;
   reply.header('link', formatNextPageLink(`${path}?last=${encodeURIComponent(last)}&n=${n}`));
-}
-
-/** Aborted when the client goes away before the answer is complete. */
-function abortOnClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
-
-function toDistributionError(
-  error: unknown,
-  kind: RouteKind,
-  request: FastifyRequest,
-  bus: EventBus,
-): DistributionError {
-  if (error instanceof DistributionError) return error;
-  if (isBallastError(error)) {
-    reportStorageFull(error, request, bus);
-    const detail = { ballastCode: error.code };
-    const code = distributionCodeFor(error.status, error.code, kind);
-    if (error.status >= 500)
-      request.log.warn({ err: error, url: echo(request.url) }, 'OCI request failed');
-    return new DistributionError(code, error.message, detail, error.status);
-  }
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status !== undefined && status >= 400 && status < 500)
-    return new DistributionError('UNSUPPORTED', echo((error as Error).message), undefined, status);
-  request.log.error({ err: error, url: echo(request.url) }, 'unexpected error');
-  return new DistributionError('UNKNOWN', 'internal error; see the server log');
-}
-
-function distributionCodeFor(
-  status: number,
-  ballastCode: string,
-  kind: RouteKind,
-): DistributionErrorCode {
-  if (status === 404) {
-    if (ballastCode === 'BALLAST_REPO_NOT_FOUND' || kind === 'tags') return 'NAME_UNKNOWN';
-    if (kind === 'blob' || ballastCode === 'BALLAST_BLOB_NOT_FOUND') return 'BLOB_UNKNOWN';
-    return kind === 'manifest' ? 'MANIFEST_UNKNOWN' : 'NAME_UNKNOWN';
-  }
-  if (status === 401) return 'UNAUTHORIZED';
-  if (status === 403) return 'DENIED';
-  if (status === 429) return 'TOOMANYREQUESTS';
-  if (status >= 400 && status < 500) return kind === 'blob' ? 'DIGEST_INVALID' : 'NAME_INVALID';
-  return status === 500 ? 'UNKNOWN' : 'UNAVAILABLE';
-}
-
-function sendError(reply: FastifyReply, error: DistributionError) {
-  reply.code(error.status).header('content-type', 'application/json; charset=utf-8');
-  if (reply.request.method === 'HEAD') return reply.send();
-  return reply.send(distributionErrorBody(error.code, error.message, error.detail));
 }
