@@ -93,7 +93,7 @@ describe('hosted repositories through the ChartMuseum API, with real Helm', () =
         {
           name: 'team',
           hosted: true,
-          overwrite: true,
+          overwrite: 'force',
           maxUploadSize: '64KiB',
           access: { read: ['alice', 'bob', 'ci'], write: ['alice', 'ci'] },
         },
@@ -204,7 +204,7 @@ describe('hosted repositories through the ChartMuseum API, with real Helm', () =
     assert.equal((await send(api, 'GET')).status, 401);
   });
 
-  test('a version that exists: 409 {"error"}; with ?force it is replaced (overwrite: true)', async () => {
+  test('a version that exists: 409 {"error"}; with ?force it is replaced (overwrite: force)', async () => {
     const again = await cmPush(api, { chart: await pushed('1.0.0') }, { authorization: ci() });
     assert.equal(again.status, 409);
     assert.match(String(again.json?.error), /already.*\?force/);

@@ -23,7 +23,7 @@ export const configDefaults = {
   },
   repo: {
     hosted: false,
-    overwrite: false,
+    overwrite: 'never',
     maxUploadSize: '20MiB',
     merge: false,
     refresh: '5m',

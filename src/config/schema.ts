@@ -191,7 +191,7 @@ const repo = z
     hosted: z.boolean().default(d.repo.hosted),
     upstreams: z.array(upstream).default([]),
     /** hosted only: `?force` (cm-push --force) may replace an uploaded version. */
-    overwrite: z.boolean().optional(),
+    overwrite: z.enum(['never', 'force', 'always']).optional(),
     /** hosted only: the largest chart upload accepted. */
     maxUploadSize: size.optional(),
     /** hosted only: per chart, only this many versions are kept (the oldest by semver go). */

@@ -94,7 +94,7 @@ describe('hosted repository', () => {
     ]);
   });
 
-  test('a version that exists is refused (409) unless forced on a repo that allows it', async () => {
+  test('a version that exists is refused (409) unless the overwrite policy lets it be replaced', async () => {
     const store = createMemoryStore();
     const strict = hosted(store).repo;
     await strict.load();
@@ -105,7 +105,7 @@ describe('hosted repository', () => {
       code('BALLAST_CHART_EXISTS'),
     );
 
-    const lenient = hosted(createMemoryStore(), ', overwrite: true').repo;
+    const lenient = hosted(createMemoryStore(), ', overwrite: force').repo;
     await lenient.load();
     await lenient.putChart({ chart: chart('demo', '1.0.0') }, actor);
     const other = buildChartArchive({ name: 'demo', version: '1.0.0', targetBytes: 5000 });
@@ -113,6 +113,12 @@ describe('hosted repository', () => {
     await lenient.putChart({ chart: other, force: true }, actor);
     assert.equal((await entries(lenient)).demo?.[0]?.digest, digestOf(other).slice(7));
     assert.equal((await entries(lenient)).demo?.length, 1);
+
+    const open = hosted(createMemoryStore(), ', overwrite: always').repo;
+    await open.load();
+    await open.putChart({ chart: chart('demo', '1.0.0') }, actor);
+    await open.putChart({ chart: other }, actor);
+    assert.equal((await entries(open)).demo?.[0]?.digest, digestOf(other).slice(7));
   });
 
   test('keepVersions removes the oldest by semver, never the one just uploaded', async () => {

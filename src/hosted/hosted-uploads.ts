@@ -41,10 +41,11 @@ export function createHostedUploads(options: HostedUploadsOptions) {
 
   /** Throws 409 unless this upload may replace the version that exists. */
   function mayReplace(name: string, version: string, force: boolean) {
-    if (force && repo.overwrite) return;
-    const hint = repo.overwrite
-      ? 'add ?force (helm cm-push --force) to replace it'
-      : 'this repository never replaces a version (overwrite: false); publish a new version';
+    if (repo.overwrite === 'always' || (force && repo.overwrite === 'force')) return;
+    const hint =
+      repo.overwrite === 'force'
+        ? 'add ?force (helm cm-push --force) to replace it'
+        : 'this repository never replaces a version (overwrite: never); publish a new version';
     throw new BallastError('BALLAST_CHART_EXISTS', { repo: repo.name, name, version, hint });
   }
 
