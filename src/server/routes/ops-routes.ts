@@ -17,7 +17,9 @@ export function registerOpsRoutes(
   app.get('/-/healthz', async () => ({ status: 'ok' }));
 
   app.get('/-/readyz', async (_request, reply) => {
-    const repos = Object.fromEntries([...chartRepos].map(([name, mirror]) => [name, mirror.status()]));
+    const repos = Object.fromEntries(
+      [...chartRepos].map(([name, mirror]) => [name, mirror.status()]),
+    );
     // Not ready while a stored index is still loading: this instance would make clients wait.
     const ready = isAccepting() && Object.values(repos).every((status) => !status.loading);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', repos });
