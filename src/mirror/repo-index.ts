@@ -260,12 +260,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
             source: repo.name,
             reason: String(error),
           });
-      bus.emit('index:refresh-failed', {
-        repo: repo.name,
-        upstream: '',
-        code: lastError.code,
-        message: lastError.message,
-      });
+      const failure = { repo: repo.name, code: lastError.code, message: lastError.message };
+      bus.emit('index:refresh-failed', { ...failure, upstream: '' });
+      if (current && checkedAt > 0)
+        bus.emit('index:stale', { ...failure, ageMs: now() - checkedAt });
       throw lastError;
     }
   }
