@@ -95,4 +95,22 @@ describe('probes of an OCI upstream', () => {
     assert.equal(await up(), 1);
     assert.equal((await upstreamView())?.state, 'healthy');
   });
+
+  it('answers a poller that holds the current rendering with 304', async () => {
+    for (const path of ['/', '/-/status']) {
+      // The rendering is made again each second: a 304 comes once two requests share one.
+      await eventually(async () => {
+        const first = await httpRequest(`${ballast.url}${path}`);
+        assert.equal(first.status, 200);
+        assert.equal(first.headers['cache-control'], 'no-cache');
+        const etag = first.headers.etag ?? '';
+        assert.match(etag, /^"[\w-]+"$/);
+        const again = await httpRequest(`${ballast.url}${path}`, {
+          headers: { 'if-none-match': etag },
+        });
+        assert.equal(again.status, 304);
+        assert.equal(again.body.length, 0);
+      }, 10_000);
+    }
+  });
 });
