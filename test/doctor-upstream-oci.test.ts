@@ -1,52 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type Dnsmasq, startDnsmasq } from './support/dnsmasq.ts';
 import { json, runDoctor } from './support/doctor-cli.ts';
-import { type Registry, startRegistry } from './support/registry.ts';
+import { pushTestChart as pushChart, type Registry, startRegistry } from './support/registry.ts';
 
 interface UpstreamReport {
   exitCode: number;
   stages: Array<{ stage: string; status: string; summary: string }>;
   firstFailure?: { stage: string; meaning?: string };
   findings: Array<{ rule: string }>;
-}
-
-const digest = (body: Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
-
-/** Pushes a Helm-shaped OCI manifest with the Distribution API, as `helm push` does. */
-async function pushChart(registry: Registry, repository: string, tag: string): Promise<void> {
-  const upload = async (body: Buffer) => {
-    const start = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/`, {
-      method: 'POST',
-    });
-    assert.equal(start.status, 202);
-    const location = new URL(start.headers.get('location') ?? '', registry.url);
-    location.searchParams.set('digest', digest(body));
-    const put = await fetch(location, {
-      method: 'PUT',
-      body,
-      headers: { 'content-type': 'application/octet-stream' },
-    });
-    assert.equal(put.status, 201, await put.text());
-    return { digest: digest(body), size: body.length };
-  };
-  const config = await upload(
-    Buffer.from(JSON.stringify({ name: 'demo', version: tag.replace('_', '+'), apiVersion: 'v2' })),
-  );
-  const layer = await upload(Buffer.from(`not really a chart ${tag}`));
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', ...layer }],
-  };
-  const put = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {
-    method: 'PUT',
-    body: JSON.stringify(manifest),
-    headers: { 'content-type': manifest.mediaType },
-  });
-  assert.equal(put.status, 201, await put.text());
 }
 
 describe('ballast doctor upstream against the reference OCI registry', () => {

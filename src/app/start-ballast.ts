@@ -10,6 +10,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import { registerProbeMetrics } from '../observability/probe-metrics.ts';
 import { createServingStats } from '../observability/serving-stats.ts';
 import { createAlerter } from '../probe/alerter.ts';
+import { createIndexWatch } from '../probe/index-watch.ts';
 import { probeSettings, probeTargets } from '../probe/probe-targets.ts';
 import { createProber, type Prober } from '../probe/prober.ts';
 import { createWebhookSender } from '../probe/webhook-sender.ts';
@@ -69,6 +70,17 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     bus,
     logger,
   });
+  // With probes on, indexes are also revalidated without clients: staleness is known at once.
+  const indexWatch = createIndexWatch({
+    repos: config.probes.enabled
+      ? config.repos.flatMap((repo) => {
+          const mirror = mirrors.get(repo.name);
+          return mirror ? [{ repo: mirror, refreshMs: repo.refresh }] : [];
+        })
+      : [],
+    intervalMs: config.probes.interval,
+    logger,
+  });
   const server = createServer({
     repos: mirrors,
     hosted,
@@ -118,6 +130,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
         .status.state,
   });
   await prober.start();
+  indexWatch.start();
 
   // Warm every index now, so the first client does not wait for the upstream.
   for (const mirror of mirrors.values()) {
@@ -137,6 +150,7 @@ export async function startBallast(config: Config, logger: Logger): Promise<Runn
     async close() {
       accepting = false;
       prober.stop();
+      indexWatch.stop();
       stopAlerts();
       for (const sender of senders) sender.stop();
       await server.close();

@@ -115,12 +115,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
             reason: String(error),
           });
       await attempt.failed(served.checkedAt, lastError);
-      bus.emit('index:refresh-failed', {
-        repo: repo.name,
-        upstream: '',
-        code: lastError.code,
-        message: lastError.message,
-      });
+      const failure = { repo: repo.name, code: lastError.code, message: lastError.message };
+      bus.emit('index:refresh-failed', { ...failure, upstream: '' });
+      if (served.current() && served.checkedAt > 0)
+        bus.emit('index:stale', { ...failure, ageMs: now() - served.checkedAt });
       throw lastError;
     }
   }

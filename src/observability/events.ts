@@ -30,6 +30,11 @@ export interface BallastEvents {
   'index:unchanged': { repo: string; upstream: string };
   'index:refresh-failed': { repo: string; upstream: string; code: string; message: string };
   'index:stale-served': { repo: string; ageMs: number };
+  /**
+   * A revalidation failed while a last good index is kept: the repository is stale, whether or
+   * not a client is asking. `ageMs` is the time since an upstream last confirmed the index.
+   */
+  'index:stale': { repo: string; ageMs: number; code: string; message: string };
   'guard:refused': { repo: string; upstream: string; reason: string; message: string };
   'chart:stored': { repo: string; file: string; digest: string; bytes: number };
   'chart:rejected': { repo: string; file: string; code: string; message: string };

@@ -4,7 +4,7 @@ import { registerServerMetrics } from './server-metrics.ts';
 
 export interface RepoGauges {
   name: string;
-  status(): { versions: number; checkedAt: number; pinned?: number };
+  status(): { versions: number; checkedAt: number; pinned?: number; lastError?: string };
 }
 
 /** Prometheus metrics, fed by events; one registry per running Ballast. */
@@ -153,6 +153,19 @@ export function createMetrics(bus: EventBus, repos: () => readonly RepoGauges[])
       for (const repo of repos()) {
         const { checkedAt } = repo.status();
         if (checkedAt > 0) this.set({ repo: repo.name }, (Date.now() - checkedAt) / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ballast_index_stale',
+    help: 'Whether the last revalidation of a repository index failed and the last good copy is served: 1 stale, 0 fresh.',
+    labelNames: ['repo'],
+    registers,
+    collect() {
+      this.reset();
+      for (const repo of repos()) {
+        const { checkedAt, lastError } = repo.status();
+        if (checkedAt > 0) this.set({ repo: repo.name }, lastError === undefined ? 0 : 1);
       }
     },
   });

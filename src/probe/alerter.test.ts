@@ -74,9 +74,16 @@ test('guard refusals and a stale index are announced once until an index is take
     });
   refuse();
   refuse();
-  bus.emit('index:stale-served', { repo: 'stable', ageMs: hour / 2 });
-  bus.emit('index:stale-served', { repo: 'stable', ageMs: 2 * hour });
-  bus.emit('index:stale-served', { repo: 'stable', ageMs: 2 * hour });
+  const stale = (ageMs: number) =>
+    bus.emit('index:stale', {
+      repo: 'stable',
+      ageMs,
+      code: 'BALLAST_UPSTREAM_UNREACHABLE',
+      message: 'connection refused',
+    });
+  stale(hour / 2);
+  stale(2 * hour);
+  stale(2 * hour);
   advance(60_000);
   bus.emit('index:updated', { repo: 'stable', upstream, versions: 100, bytes: 1 });
   refuse();
@@ -84,7 +91,7 @@ test('guard refusals and a stale index are announced once until an index is take
     sent.map((a) => [a.event, a.code ?? null]),
     [
       ['index.refused', 'guard-shrunk'],
-      ['index.stale', null],
+      ['index.stale', 'BALLAST_UPSTREAM_UNREACHABLE'],
       ['index.refused', 'guard-shrunk'],
     ],
   );

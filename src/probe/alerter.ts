@@ -23,7 +23,7 @@ export function eventForChange(change: BallastEvents['probe:state-changed']): Al
 /**
  * Turns events into alerts: one per state change, a reminder at most every `alerts.repeat`
  * while a problem lasts, a resolved message when it is over; guard refusals and indexes
- * served stale past `alerts.staleFor` on their own. Returns the unsubscribe function.
+ * left unconfirmed past `alerts.staleFor` on their own. Returns the unsubscribe function.
  */
 export function createAlerter(options: AlerterOptions): () => void {
   const { alerts, bus, send } = options;
@@ -96,7 +96,8 @@ export function createAlerter(options: AlerterOptions): () => void {
     }),
     bus.on('index:updated', ({ repo }) => closeRepo(repo)),
     bus.on('index:unchanged', ({ repo }) => closeRepo(repo)),
-    bus.on('index:stale-served', ({ repo, ageMs }) => {
+    // Emitted by every failed revalidation, whether a client asked or the index watch did.
+    bus.on('index:stale', ({ repo, ageMs, code, message }) => {
       if (ageMs < alerts.staleFor) return;
       const key = keyOf('stale', repo);
       if (open.has(key)) {
@@ -108,8 +109,9 @@ export function createAlerter(options: AlerterOptions): () => void {
         subject: { kind: 'repo', name: repo },
         state: 'degraded',
         previous: 'healthy',
+        code,
         since: now() - ageMs,
-        message: `the index of ${repo} was last confirmed by an upstream ${Math.round(ageMs / 60_000)} minutes ago; every upstream failed since`,
+        message: `the index of ${repo} was last confirmed by an upstream ${Math.round(ageMs / 60_000)} minutes ago; every upstream failed since (${message})`,
       });
     }),
   ];
