@@ -131,6 +131,8 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
 
   async function index(signal?: AbortSignal): Promise<IndexView> {
     if (!loaded && loading) await untilLoaded(loading, resilience.deadlineMs, repo.name, signal);
+    const repairing = served.repairing();
+    if (repairing) await untilLoaded(repairing, resilience.deadlineMs, repo.name, signal);
     if (!served.current()) {
       await refresh(signal).catch((error: unknown) => {
         if (served.current()) return;
@@ -186,7 +188,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     status() {
       return {
         ready: served.current() !== undefined,
-        loading: loading !== undefined && !loaded,
+        loading: (loading !== undefined && !loaded) || served.repairing() !== undefined,
         versions: served.current()?.index.versions ?? 0,
         checkedAt: served.checkedAt,
         ...(lastError ? { lastError: lastError.message } : {}),
