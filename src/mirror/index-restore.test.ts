@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { fakeUpstream, mirrorWorld, until } from '../../test/support/mirror-world.ts';
+import { fakeUpstream, mirrorWorld } from '../../test/support/mirror-world.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMemoryStore } from '../store/memory/memory-store.ts';
 import type { Store } from '../store/store.ts';
@@ -15,7 +15,7 @@ const upstreamUrl = 'https://charts.example.test/stable';
 // Enough versions that the served body is larger than an index held in memory.
 const versions = 56_000;
 
-/** A memory store whose reads of served bodies (not their tables) wait while `held`. */
+/** A memory store whose reads of served bodies and tables wait while held. */
 function gatedStore() {
   const store = createMemoryStore();
   const bodies = `${storeKeys.servedBodies('stable')}/`;
@@ -31,7 +31,7 @@ function gatedStore() {
     },
     release: () => release(),
   };
-  const isBody = (key: string) => key.startsWith(bodies) && !key.endsWith('.table');
+  const isBody = (key: string) => key.startsWith(bodies);
   const waitIfBody = async (key: string) => {
     if (!isBody(key)) return;
     state.bodyReads += 1;
@@ -47,6 +47,15 @@ function gatedStore() {
     return store.openDocument(key);
   };
   return Object.assign(state, { gated });
+}
+
+/** Waits up to a minute (a build of this index is slow on a busy machine). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 function logLines() {
@@ -83,19 +92,28 @@ async function servedOnce() {
   return { w, gate, log, index, body };
 }
 
-test('a restart serves a large stored index before reading its body or compressed forms', async () => {
+test('a restart serves a large stored index before reading its body, table or compressed forms', async () => {
   const { w, gate, log, index, body } = await servedOnce();
   gate.hold();
   gate.bodyReads = 0;
   const restarted = w.mirror([fakeUpstream(w.store, upstreamUrl, 'fail')]);
   await restarted.load();
   assert.equal(restarted.status().loading, false, 'ready before any body is read');
-  const view = await restarted.index();
+  const view = await restarted.index(undefined, { table: false });
   assert.equal(view.index.etag, index.etag);
   assert.equal(view.index.compressed, undefined, 'identity only until the forms are checked');
+  // What needs the chart table (a chart, a view) waits for it.
+  let charts: number | undefined;
+  const lookup = restarted.index().then((v) => {
+    charts = v.index.charts.size;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(charts, undefined, 'the chart lookup waits for the table');
   gate.release();
+  await lookup;
+  assert.equal(charts, versions);
   await until(() => view.index.compressed !== undefined, 'the checked compressed forms');
-  assert.ok(gate.bodyReads >= 3, 'the body and both forms were read behind the first serve');
+  assert.ok(gate.bodyReads >= 4, 'table, body and both forms were read behind the first serve');
   assert.deepEqual(await w.store.getDocument(view.index.identity.key), body);
   assert.deepEqual(log.lines, [], 'nothing to warn about');
 });
@@ -112,10 +130,28 @@ test('a stored body altered in the store is found behind the first serve, warned
     () => log.lines.some((line) => line.msg.includes('failed its check')),
     'the warning about the altered body',
   );
-  // Requests from here wait for the rebuild and get the bytes the digest names.
+  // From here /-/readyz says loading, and requests wait (bounded) for the rebuild.
+  assert.equal(restarted.status().loading, true, 'not ready while it rebuilds');
+  await until(() => !restarted.status().loading, 'the rebuild');
   const view = await restarted.index();
   assert.equal(view.index.etag, index.etag);
   assert.deepEqual(await w.store.getDocument(view.index.identity.key), body);
   assert.equal(restarted.status().loading, false);
   assert.equal(view.index.versions, versions);
+});
+
+test('a stored chart table altered in the store is warned about and rebuilt before charts are looked up in it', async () => {
+  const { w, log, index } = await servedOnce();
+  const table = (await w.store.getDocument(index.table.key)) as Buffer;
+  await w.store.putDocument(index.table.key, table.subarray(0, table.length - 1));
+  const restarted = w.mirror([fakeUpstream(w.store, upstreamUrl, 'fail')]);
+  await restarted.load();
+  await until(
+    () => log.lines.some((line) => line.msg.includes('failed its check')),
+    'the warning about the altered table',
+  );
+  await until(() => !restarted.status().loading, 'the rebuild');
+  const view = await restarted.index();
+  assert.equal(view.index.charts.get('demo-1.0.7.tgz')?.version, '1.0.7');
+  assert.deepEqual(await w.store.getDocument(index.table.key), table);
 });

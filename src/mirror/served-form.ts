@@ -82,9 +82,10 @@ export type LoadedForm =
 
 /**
  * Reads a served form back without reading its large bodies: the document against its own
- * checksum, the table and a small body against their digests, a large body by its size (one
- * stat). `check` then streams the large body through its digest and reads the compressed
- * forms; the caller serves in the meantime and rebuilds on what it reports.
+ * checksum, a small body and its table against their digests, a large body by its size (one
+ * stat), its table being read meanwhile (`tableRead`). `check` then streams the large body
+ * through its digest and reads the compressed forms; the caller serves in the meantime and
+ * rebuilds on what it reports.
  */
 export async function loadServedForm(store: Store, key: string): Promise<LoadedForm> {
   const raw = await store.getDocument(key);
@@ -104,13 +105,16 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
   const small = document.identity.size <= smallIndexBytes;
   const stored =
     document.gzip && document.brotli ? { gzip: document.gzip, brotli: document.brotli } : undefined;
-  const [identity, table, compressed] = await Promise.all([
+  // A large index's table (18 MB for 100,000 versions) is read behind the first serve.
+  const tableRead = readVerified(store, document.table);
+  const [identity, compressed] = await Promise.all([
     small ? readVerified(store, document.identity) : hasSize(store, document.identity),
-    readVerified(store, document.table),
     small && stored ? readCompressed(store, stored) : undefined,
   ]);
   if (!identity) return { corrupt: `body ${document.identity.digest} is missing or altered` };
+  const table = small ? await tableRead : tableRead;
   if (!table) return { corrupt: `table ${document.table.digest} is missing or altered` };
+
   const index = servedIndexOf(
     {
       identity: document.identity,
@@ -124,6 +128,8 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
     table,
   );
   const check = async (): Promise<BodyCheck> => {
+    if ((await index.tableRead) === false)
+      return { altered: `table ${document.table.digest} is missing or altered` };
     if (!small && !(await bodyMatches(store, document.identity)))
       return { altered: `body ${document.identity.digest} is missing or altered` };
     if (index.compressed || !stored) return {};

@@ -76,38 +76,47 @@ export function createServedSlot(options: ServedSlotOptions): ServedSlot {
       logger.warn({ kept }, 'kept chart versions the upstream removed (guard.keepRemoved)');
   }
 
-  /** Serving an altered body stops: requests wait for the rebuild, or fetch it anew if it fails. */
-  async function repair(index: ServedIndex, from: number[], rebuild: Rebuild) {
-    try {
-      const rebuilt = await rebuild(from);
-      if (current?.index === index) await swap(rebuilt, from, 0);
-    } catch (error) {
-      if (current?.index === index) current = undefined;
-      logger.error(
-        { err: error },
-        'the served index could not be rebuilt; it will be fetched again',
-      );
-    }
+  /**
+   * Serving an altered body stops: requests wait for the rebuild (see `repairing`), or fetch
+   * the index anew if it fails. Once per restored index.
+   */
+  function repair(index: ServedIndex, from: number[], rebuild: Rebuild, reason: string) {
+    if (repairing || current?.index !== index) return;
+    logger.warn(
+      { reason },
+      'the stored served index failed its check; rebuilding it from the upstream index',
+    );
+    const run = async () => {
+      try {
+        const rebuilt = await rebuild(from);
+        if (current?.index === index) await swap(rebuilt, from, 0);
+      } catch (error) {
+        if (current?.index === index) current = undefined;
+        logger.error({ err: error }, 'the served index could not be rebuilt; it will be fetched');
+      }
+    };
+    repairing = run().finally(() => {
+      repairing = undefined;
+    });
   }
 
   /**
-   * After a stored form is served: its large body is hashed, its compressed forms are read
-   * (none is served until then), and a body that fails its digest is rebuilt, with a warning.
+   * After a stored form is served: its table is read, its large body hashed, its compressed
+   * forms read (none is served until then), and a body that fails its digest is rebuilt.
    */
   async function checkRestored(restored: RestoredIndex, rebuild: Rebuild) {
     const { index, from } = restored;
+    // Registered before any request can wait on the table, so a failed one finds the repair.
+    index.tableRead?.then((read) => {
+      if (!read) repair(index, from, rebuild, `the chart table of ${index.identity.digest}`);
+    });
     const check = (await restored.check?.()) ?? {};
     if (current?.index !== index) return;
     if (check.altered) {
-      logger.warn(
-        { reason: check.altered },
-        'the stored served index failed its check; rebuilding it from the upstream index',
-      );
-      repairing = repair(index, from, rebuild).finally(() => {
-        repairing = undefined;
-      });
-      return repairing;
+      repair(index, from, rebuild, check.altered);
+      return;
     }
+    parseSoon(index);
     if (check.compressedAltered)
       logger.warn({ reason: check.compressedAltered }, 'compressing the index again');
     if (check.compressed) index.compressed = check.compressed;
@@ -134,14 +143,14 @@ export function createServedSlot(options: ServedSlotOptions): ServedSlot {
         if (!restored) return;
         current = { index: restored.index, from: restored.from };
         checkedAt = restored.checkedAt;
-        parseSoon(restored.index);
         if (restored.rebuilt) {
           const { index, from } = restored;
+          parseSoon(index);
           await keeper.keep(index, from, checkedAt, () => current?.index === index);
           await keeper.prune([index]);
           return;
         }
-        // Served from here on; the bodies are checked behind the first requests.
+        // Served from here on; the table is read and the bodies checked behind the first requests.
         checkRestored(restored, rebuild).catch((error: unknown) =>
           logger.warn({ err: error }, 'checking the stored served index failed'),
         );
