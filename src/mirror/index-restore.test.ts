@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { fakeUpstream, mirrorWorld } from '../../test/support/mirror-world.ts';
+import {
+  fakeUpstream,
+  mirrorWorld,
+  until as untilWithin,
+} from '../../test/support/mirror-world.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createMemoryStore } from '../store/memory/memory-store.ts';
 import type { Store } from '../store/store.ts';
@@ -49,14 +53,8 @@ function gatedStore() {
   return Object.assign(state, { gated });
 }
 
-/** Waits up to a minute (a build of this index is slow on a busy machine). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Up to a minute: a build of this index is slow on a busy machine. */
+const until = (done: () => boolean, what: string) => untilWithin(done, what, 60);
 
 function logLines() {
   const lines: { msg: string; reason?: string }[] = [];

@@ -149,9 +149,9 @@ export function mirrorWorld(
 /** Gives a refresh that a request may have started behind it the time to reach the upstream. */
 export const settled = () => new Promise((resolve) => setTimeout(resolve, 100));
 
-/** Waits (a few seconds at most) for work running behind a request to finish. */
-export async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+/** Waits (five seconds unless told otherwise) for work running behind a request to finish. */
+export async function until(done: () => boolean, what: string, seconds = 5): Promise<void> {
+  for (let i = 0; i < seconds * 100; i++) {
     if (done()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
