@@ -2,6 +2,14 @@ import type { BlobInfo } from '../store/store.ts';
 import type { ViewSpec } from './index-view.ts';
 import type { ServedIndex } from './served-index.ts';
 
+export interface IndexOptions {
+  /**
+   * False when only the body is wanted (a full `index.yaml`): the answer need not wait for
+   * the chart table a start reads behind the first serve. Default true.
+   */
+  table?: boolean;
+}
+
 export interface IndexView {
   index: ServedIndex;
   /** Set when the upstreams failed at the last attempt and this is the last good copy. */
@@ -32,7 +40,7 @@ export interface ChartRepo {
   readonly views: ReadonlyMap<string, ViewSpec>;
   /** Loads the last good index from the store, so a restart serves without the upstreams. */
   load(): Promise<void>;
-  index(signal?: AbortSignal): Promise<IndexView>;
+  index(signal?: AbortSignal, options?: IndexOptions): Promise<IndexView>;
   /** Makes sure the chart is in the store (verified) and says where. */
   chart(file: string, signal?: AbortSignal): Promise<BlobInfo>;
   /** The provenance file of a chart. */

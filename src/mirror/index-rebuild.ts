@@ -48,6 +48,8 @@ export function createIndexRebuild(options: IndexRebuildOptions): IndexRebuild {
   async function keepRemoved(): Promise<KeepRemoved | undefined> {
     const current = served.current();
     if (!repo.guard.keepRemoved || !current) return undefined;
+    // A restored index's chart table may still be on its way from the store.
+    await current.index.tableRead;
     const files: NonNullable<IndexBuildJob['keep']>['files'] = [];
     for (const [file, source] of current.index.charts) {
       if (source.digest && (await options.isChartStored(source.digest))) {

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
-import { loadServedForm } from './served-form.ts';
+import { type BodyCheck, loadServedForm } from './served-form.ts';
 import type { StoredServedIndex } from './served-index.ts';
 import type { UpstreamIndex } from './upstream-index.ts';
 
@@ -11,6 +11,8 @@ export interface RestoredIndex {
   checkedAt: number;
   /** Rebuilt from the stored upstream indexes, so its served form is not stored yet. */
   rebuilt: boolean;
+  /** For a stored form served unread: checks its bodies (see `loadServedForm`). */
+  check?: () => Promise<BodyCheck>;
 }
 
 export interface RestoreOptions {
@@ -50,7 +52,8 @@ export async function restoreServedIndex(
     );
     if (!from.includes(-1) && current) {
       logger.info({ versions: form.index.versions }, 'loaded the served index');
-      return { index: form.index, from, checkedAt: form.checkedAt, rebuilt: false };
+      const { index, checkedAt } = form;
+      return { index, from, checkedAt, rebuilt: false, check: loaded.check };
     }
   } else if ('corrupt' in loaded) {
     logger.warn(

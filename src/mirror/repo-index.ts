@@ -3,14 +3,14 @@ import { BallastError, isBallastError } from '../errors/ballast-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createSingleFlight } from '../resilience/single-flight.ts';
 import type { Digest, Store } from '../store/store.ts';
-import type { IndexStatus, IndexView } from './chart-repo.ts';
+import type { IndexOptions, IndexStatus, IndexView } from './chart-repo.ts';
 import { createIndexFreshness } from './index-freshness.ts';
 import { createIndexRebuild } from './index-rebuild.ts';
 import { createRepoUpstreams, createRevalidation } from './index-revalidate.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import type { RunIndexBuild } from './served-build.ts';
 import { createServedKeeper } from './served-keeper.ts';
-import { createServedSlot } from './served-slot.ts';
+import { type CurrentIndex, createServedSlot } from './served-slot.ts';
 import type { Resilience } from './upstream-calls.ts';
 import type { UpstreamIndex } from './upstream-index.ts';
 
@@ -38,7 +38,7 @@ export interface RepoIndex {
   /** Loads the last good index from the store; once, however often it is called. */
   load(): Promise<void>;
   /** The served index; a request that comes while the stored one loads waits for it (bounded). */
-  index(signal?: AbortSignal): Promise<IndexView>;
+  index(signal?: AbortSignal, options?: IndexOptions): Promise<IndexView>;
   refresh(signal?: AbortSignal): Promise<void>;
   /**
    * Rebuilds the served index from the stored upstream copies so that digests pinned since
@@ -127,8 +127,10 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     return refreshFlight.run('index', revalidate, signal);
   }
 
-  async function index(signal?: AbortSignal): Promise<IndexView> {
+  async function index(signal?: AbortSignal, options: IndexOptions = {}): Promise<IndexView> {
     if (!loaded && loading) await untilLoaded(loading, resilience.deadlineMs, repo.name, signal);
+    const repairing = served.repairing();
+    if (repairing) await untilLoaded(repairing, resilience.deadlineMs, repo.name, signal);
     if (!served.current()) {
       await refresh(signal).catch((error: unknown) => {
         if (served.current()) return;
@@ -150,7 +152,8 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
         logger.warn({ err: error }, 'background index refresh failed'),
       );
     }
-    const current = served.current();
+    const current =
+      options.table === false ? served.current() : await withTable(served.current(), signal);
     if (!current)
       throw new BallastError('BALLAST_INDEX_UNAVAILABLE', { repo: repo.name, reason: 'no index' });
     const { checkedAt } = served;
@@ -160,6 +163,17 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
       checkedAt,
       ...(lastError ? { staleBecause: lastError.code } : {}),
     };
+  }
+
+  /** Waits for a restored index's chart table, or for the rebuild when it failed its check. */
+  async function withTable(current: CurrentIndex | undefined, signal?: AbortSignal) {
+    const tableRead = current?.index.tableRead;
+    if (!tableRead) return current;
+    const waited = tableRead.then(() => undefined);
+    await untilLoaded(waited, resilience.deadlineMs, repo.name, signal);
+    const repairing = served.repairing();
+    if (repairing) await untilLoaded(repairing, resilience.deadlineMs, repo.name, signal);
+    return served.current();
   }
 
   return {
@@ -184,7 +198,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     status() {
       return {
         ready: served.current() !== undefined,
-        loading: loading !== undefined && !loaded,
+        loading: (loading !== undefined && !loaded) || served.repairing() !== undefined,
         versions: served.current()?.index.versions ?? 0,
         checkedAt: served.checkedAt,
         ...(lastError ? { lastError: lastError.message } : {}),

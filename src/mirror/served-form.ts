@@ -64,11 +64,28 @@ export async function saveServedForm(store: Store, key: string, form: ServedForm
   await store.putDocument(key, `${JSON.stringify({ sha256: sha256(body) })}\n${body}`);
 }
 
-export type LoadedForm = { form: ServedForm } | { absent: true } | { corrupt: string };
+/**
+ * What the check after the first serve found: an identity body that does not hash to its
+ * digest (the index must be rebuilt), and the compressed forms read back when intact.
+ */
+export interface BodyCheck {
+  altered?: string;
+  compressed?: CompressedForms;
+  /** Stored compressed forms that failed their digests: they are only made again. */
+  compressedAltered?: string;
+}
+
+export type LoadedForm =
+  | { form: ServedForm; check(): Promise<BodyCheck> }
+  | { absent: true }
+  | { corrupt: string };
 
 /**
- * Reads a served form back and checks it: the document against its own checksum, every body
- * against its digest. Anything that fails is reported as corrupt, never served.
+ * Reads a served form back without reading its large bodies: the document against its own
+ * checksum, a small body and its table against their digests, a large body by its size (one
+ * stat), its table being read meanwhile (`tableRead`). `check` then streams the large body
+ * through its digest and reads the compressed forms; the caller serves in the meantime and
+ * rebuilds on what it reports.
  */
 export async function loadServedForm(store: Store, key: string): Promise<LoadedForm> {
   const raw = await store.getDocument(key);
@@ -86,14 +103,18 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
     return { corrupt: `unreadable: ${(error as Error).message}` };
   }
   const small = document.identity.size <= smallIndexBytes;
-  const [identity, table, gzip, brotli] = await Promise.all([
-    small ? readVerified(store, document.identity) : bodyMatches(store, document.identity),
-    readVerified(store, document.table),
-    document.gzip && readVerified(store, document.gzip),
-    document.brotli && readVerified(store, document.brotli),
+  const stored =
+    document.gzip && document.brotli ? { gzip: document.gzip, brotli: document.brotli } : undefined;
+  // A large index's table (18 MB for 100,000 versions) is read behind the first serve.
+  const tableRead = readVerified(store, document.table);
+  const [identity, compressed] = await Promise.all([
+    small ? readVerified(store, document.identity) : hasSize(store, document.identity),
+    small && stored ? readCompressed(store, stored) : undefined,
   ]);
   if (!identity) return { corrupt: `body ${document.identity.digest} is missing or altered` };
+  const table = small ? await tableRead : tableRead;
   if (!table) return { corrupt: `table ${document.table.digest} is missing or altered` };
+
   const index = servedIndexOf(
     {
       identity: document.identity,
@@ -102,15 +123,39 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
       bytes: document.identity.size,
       etag: etagOf(document.identity.digest),
       ...(Buffer.isBuffer(identity) ? { body: identity } : {}),
+      ...(compressed ? { compressed } : {}),
     },
     table,
   );
-  // A compressed form that fails is only made again; the identity body is what matters.
-  if (gzip && brotli && document.gzip && document.brotli) {
-    index.compressed = { gzip, brotli, stored: { gzip: document.gzip, brotli: document.brotli } };
-  }
+  const check = async (): Promise<BodyCheck> => {
+    if ((await index.tableRead) === false)
+      return { altered: `table ${document.table.digest} is missing or altered` };
+    if (!small && !(await bodyMatches(store, document.identity)))
+      return { altered: `body ${document.identity.digest} is missing or altered` };
+    if (index.compressed || !stored) return {};
+    const forms = await readCompressed(store, stored);
+    return forms
+      ? { compressed: forms }
+      : { compressedAltered: `compressed forms of ${document.identity.digest}` };
+  };
   const { from, checkedAt, sources } = document;
-  return { form: { from, checkedAt, sources, index } };
+  return { form: { from, checkedAt, sources, index }, check };
+}
+
+async function hasSize(store: Store, body: StoredBody): Promise<boolean> {
+  const info = await store.statDocument(body.key).catch(() => undefined);
+  return info?.size === body.size;
+}
+
+async function readCompressed(
+  store: Store,
+  stored: CompressedForms['stored'],
+): Promise<CompressedForms | undefined> {
+  const [gzip, brotli] = await Promise.all([
+    readVerified(store, stored.gzip),
+    readVerified(store, stored.brotli),
+  ]);
+  return gzip && brotli ? { gzip, brotli, stored } : undefined;
 }
 
 async function bodyMatches(store: Store, body: StoredBody): Promise<boolean> {

@@ -64,19 +64,25 @@ export interface BuiltServedIndex {
 }
 
 /** What a served index is besides its chart table, which `servedIndexOf` adds. */
-export type ServedIndexFields = Omit<StoredServedIndex, 'charts' | 'spans' | 'head'>;
+export type ServedIndexFields = Omit<StoredServedIndex, 'charts' | 'spans' | 'head' | 'tableRead'>;
 
 /**
  * A served index whose chart table (an 18 MB document of 100,000 rows for the largest
  * indexes, a second of parsing) is parsed when first used, not before the first index is
  * served: `charts`, `spans` and `head` parse it on first access, and the JSON is dropped.
+ * Given a promise (a start reading the table from the store behind the first serve), the
+ * table is readable once `tableRead` says so.
  */
-export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): StoredServedIndex {
-  let json: Buffer | undefined = tableJson;
+export function servedIndexOf(
+  fields: ServedIndexFields,
+  tableJson: Buffer | Promise<Buffer | undefined>,
+): StoredServedIndex {
+  let json: Buffer | undefined;
   let parsed: Pick<ServedContents, 'charts' | 'spans' | 'head'> | undefined;
   const table = () => {
     if (!parsed) {
-      const raw = JSON.parse((json as Buffer).toString()) as ServedTable;
+      if (!json) throw new Error(`the chart table ${fields.identity.key} is not read`);
+      const raw = JSON.parse(json.toString()) as ServedTable;
       json = undefined;
       parsed = {
         head: raw.head,
@@ -91,10 +97,21 @@ export function servedIndexOf(fields: ServedIndexFields, tableJson: Buffer): Sto
     }
     return parsed;
   };
+  const tableRead = Buffer.isBuffer(tableJson)
+    ? undefined
+    : tableJson.then(
+        (bytes) => {
+          json = bytes;
+          return bytes !== undefined;
+        },
+        () => false,
+      );
+  if (Buffer.isBuffer(tableJson)) json = tableJson;
   return Object.defineProperties(fields, {
     charts: { get: () => table().charts, enumerable: true },
     spans: { get: () => table().spans, enumerable: true },
     head: { get: () => table().head, enumerable: true },
+    ...(tableRead ? { tableRead: { value: tableRead, enumerable: false } } : {}),
   }) as StoredServedIndex;
 }
 
@@ -131,6 +148,11 @@ export interface ServedIndex extends ServedContents {
   /** Strong validator of the identity body. */
   etag: string;
   compressed?: CompressedForms;
+  /**
+   * While the chart table is still being read from the store: true once `charts`, `spans`
+   * and `head` can be used, false when it is missing or fails its digest.
+   */
+  readonly tableRead?: Promise<boolean>;
 }
 
 /** A served index whose body and table are documents in the store: what a mirror builds. */

@@ -7,7 +7,7 @@ import type { MirrorUpstream } from '../../src/mirror/mirror-upstream.ts';
 import { createRepoMirror, type RepoMirror } from '../../src/mirror/repo-mirror.ts';
 import type { Resilience } from '../../src/mirror/upstream-calls.ts';
 import { createEventBus, type EventBus } from '../../src/observability/events.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { createBreakerRegistry } from '../../src/resilience/circuit-breaker.ts';
 import { createSystemClock } from '../../src/resilience/clock.ts';
 import { createLatencyWindows } from '../../src/resilience/latency-window.ts';
@@ -100,11 +100,17 @@ export interface MirrorWorld {
   mirror(upstreams: FakeUpstream[]): RepoMirror;
 }
 
-/** `repo` is one `repos[]` entry of the config, its upstream URLs those of the fakes. */
-export function mirrorWorld(repo: Record<string, unknown>): MirrorWorld {
+/**
+ * `repo` is one `repos[]` entry of the config, its upstream URLs those of the fakes; `store`
+ * and `logger` replace the memory store and the silent logger.
+ */
+export function mirrorWorld(
+  repo: Record<string, unknown>,
+  options: { store?: Store; logger?: Logger } = {},
+): MirrorWorld {
   const { config } = parseConfig(JSON.stringify({ repos: [repo] }), 'ballast.yaml');
   const repoConfig = config.repos[0] as (typeof config.repos)[number];
-  const store = createMemoryStore();
+  const store = options.store ?? createMemoryStore();
   const bus = createEventBus();
   const clock = { t: Date.UTC(2026, 0, 1) };
   const system = createSystemClock();
@@ -121,7 +127,7 @@ export function mirrorWorld(repo: Record<string, unknown>): MirrorWorld {
     retry: { maxAttempts: 1 },
     hedge: false,
   };
-  const logger = createLogger({ level: 'silent' });
+  const logger = options.logger ?? createLogger({ level: 'silent' });
   return {
     store,
     bus,
@@ -143,9 +149,9 @@ export function mirrorWorld(repo: Record<string, unknown>): MirrorWorld {
 /** Gives a refresh that a request may have started behind it the time to reach the upstream. */
 export const settled = () => new Promise((resolve) => setTimeout(resolve, 100));
 
-/** Waits (a few seconds at most) for work running behind a request to finish. */
-export async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+/** Waits (five seconds unless told otherwise) for work running behind a request to finish. */
+export async function until(done: () => boolean, what: string, seconds = 5): Promise<void> {
+  for (let i = 0; i < seconds * 100; i++) {
     if (done()) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

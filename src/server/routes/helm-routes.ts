@@ -64,7 +64,8 @@ export function registerHelmRoutes(
   const sendIndex = async (request: IndexRequest, reply: FastifyReply) => {
     const mirror = mirrorOf(request.params.repo);
     const view = viewOf(mirror, request);
-    const served = await mirror.index(clientGone(reply));
+    // The full index needs its body only, not the chart table a start reads behind it.
+    const served = await mirror.index(clientGone(reply), { table: view !== undefined });
     const { index } = served;
     reply.header(
       'ballast-index-age',
