@@ -106,8 +106,11 @@ describe('OCI push across two replicas of ballast serve', () => {
     });
     assert.equal(manifest.status, 201);
     assert.equal(manifest.headers['docker-content-digest'], artifact.manifestDigest);
-    const audit = replicas[0]?.logs().find((line) => line.event === 'audit:write');
-    assert.equal(audit?.who, 'ci');
+    // The audit line reaches the test through the child's stdout, after the response.
+    await eventually(async () => {
+      const audit = replicas[0]?.logs().find((line) => line.event === 'audit:write');
+      assert.equal(audit?.who, 'ci');
+    });
 
     // The other replica sees the upload once it re-reads the catalogue (at most a second).
     await eventually(async () => {
