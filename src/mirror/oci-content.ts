@@ -84,11 +84,11 @@ export function createMirrorOciContent(
       if (!versions) return undefined;
       const layer = [...versions.found.values()].find((e) => e.source.digest === digest);
       if (layer) return versions.mirror.chart(layer.file, signal);
-      // A config blob: only one that a manifest of this chart names.
+      // A config or provenance blob: only one that a manifest of this chart names.
       for (const { file, source } of versions.found.values()) {
         if (!source.digest || !(await store.statBlob(source.digest))) continue;
         const manifest = await manifestOf(versions.mirror, file, signal);
-        if (manifest.config === (digest as Digest)) return store.statBlob(digest as Digest);
+        if (manifest.blobs.includes(digest as Digest)) return store.statBlob(digest as Digest);
       }
       return undefined;
     },

@@ -11,27 +11,33 @@ import { storeKeys } from '../store/store-keys.ts';
  * The manifest of a chart that is in the store. A chart from an OCI upstream keeps the
  * upstream's manifest byte for byte (signatures made upstream still verify). Any other gets a
  * manifest built from the chart alone, with no time in it, so every replica and every restart
- * serves the same bytes and digest; its config blob is stored next to it.
+ * serves the same bytes and digest; its config blob is stored next to it. `blobs` are the
+ * digests the manifest names besides the chart: the config and, in a kept manifest, layers such
+ * as the provenance file that `helm push` sends with a signed chart.
  */
 export async function chartManifest(
   store: Store,
   chart: BlobInfo,
   what: string,
   upstreamManifest?: Buffer,
-): Promise<OciManifestContent & { config: Digest }> {
+): Promise<OciManifestContent & { config: Digest; blobs: Digest[] }> {
   const kept =
     upstreamManifest ?? (await store.getDocument(storeKeys.ociBuiltManifest(chart.digest)));
   if (kept) {
     const parsed = JSON.parse(kept.toString('utf8')) as {
       mediaType?: string;
       config?: { digest?: Digest };
+      layers?: { digest?: Digest }[];
     };
     const digest = sha256Digest(kept);
+    const config = parsed.config?.digest ?? digest;
+    const layers = (parsed.layers ?? []).flatMap((layer) => (layer.digest ? [layer.digest] : []));
     return {
       bytes: kept,
       digest,
       mediaType: parsed.mediaType ?? ociManifestMediaType,
-      config: parsed.config?.digest ?? digest,
+      config,
+      blobs: [config, ...layers.filter((layer) => layer !== chart.digest)],
     };
   }
   const metadata = await readChartArchiveMetadata(await store.readBlob(chart.digest), { what });
@@ -51,5 +57,6 @@ export async function chartManifest(
     digest: artifact.manifestDigest,
     mediaType: artifact.mediaType,
     config: artifact.configDescriptor.digest,
+    blobs: [artifact.configDescriptor.digest],
   };
 }
