@@ -77,6 +77,18 @@ describe('charts signed by real Helm and GnuPG, uploaded and pulled with --verif
     return `${pulled.stdout}${pulled.stderr}`;
   }
 
+  /** `helm pull oci://… --verify` of one version; resolves to helm's output. */
+  async function ociPull(major: HelmMajor, version: string) {
+    await using helm = await createHelm(major);
+    const dest = await mkdtemp(join(dir, `oci-${major}-`));
+    const pulled = await helm.run([
+      ...['pull', `oci://${ballast.host}/team/signed`, '--version', version],
+      ...['--plain-http', '-d', dest, '--verify', '--keyring', key.pubring],
+    ]);
+    assert.deepEqual(await readFile(join(dest, get(version).file)), get(version).chart);
+    return `${pulled.stdout}${pulled.stderr}`;
+  }
+
   test('cm-push with a prov field: stored, and a provenance file for other bytes is refused', async () => {
     const first = get('0.1.0');
     const pushed = await cmPush(
@@ -122,6 +134,8 @@ describe('charts signed by real Helm and GnuPG, uploaded and pulled with --verif
     });
     assert.equal(raw.status, 201);
     assert.equal(await provStatus(second.file), 404, 'no provenance yet');
+    const unsigned = await fetch(`${ballast.url}/v2/team/signed/manifests/0.2.0`);
+    assert.equal(unsigned.status, 200, 'an OCI manifest served before the provenance file came');
 
     // The chart's digest in the signed text changed by one digit: the chart it names is not this one.
     const text = second.prov.toString();
@@ -151,10 +165,11 @@ describe('charts signed by real Helm and GnuPG, uploaded and pulled with --verif
   });
 
   for (const major of helmMajors) {
-    test(`Helm ${major}: helm pull --verify passes for both uploads, and fails with another key`, async () => {
+    test(`Helm ${major}: helm pull --verify passes for both uploads, classic and oci://, and fails with another key`, async () => {
       for (const version of ['0.1.0', '0.2.0']) {
         const output = await classicPull(major, version);
         assert.match(output, /Signed by: Chart Signer <signer@example\.invalid>/);
+        assert.match(await ociPull(major, version), /Signed by: Chart Signer/);
       }
       await assert.rejects(classicPull(major, '0.1.0', stranger.pubring), /openpgp|key|signature/i);
     });
@@ -186,13 +201,7 @@ describe('charts signed by real Helm and GnuPG, uploaded and pulled with --verif
         'application/vnd.cncf.helm.chart.provenance.v1.prov',
       ]);
 
-      const dest = await mkdtemp(join(dir, `oci-${major}-`));
-      const pulled = await helm.run([
-        ...['pull', `oci://${ballast.host}/team/signed`, '--version', chart.version],
-        ...['--plain-http', '-d', dest, '--verify', '--keyring', key.pubring],
-      ]);
-      assert.match(`${pulled.stdout}${pulled.stderr}`, /Signed by: Chart Signer/);
-      assert.deepEqual(await readFile(join(dest, chart.file)), chart.chart);
+      assert.match(await ociPull(major, chart.version), /Signed by: Chart Signer/);
 
       assert.deepEqual(
         Buffer.from(

@@ -13,7 +13,7 @@ import { createMemoryStore } from '../store/memory/memory-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ChartRepo } from './chart-repo.ts';
 import { createMirrorOciContent } from './oci-content.ts';
-import type { ServedIndex } from './served-index.ts';
+import type { ChartSource, ServedIndex } from './served-index.ts';
 
 const signal = new AbortController().signal;
 
@@ -82,5 +82,45 @@ describe('the OCI face of a repository', () => {
     const oci = createMirrorOciContent(new Map([['team', repo]]), store);
     assert.equal(await oci.blob('team', 'demo', elsewhere.digest, signal), undefined);
     assert.equal(await oci.blob('team', 'other', elsewhere.digest, signal), undefined);
+  });
+
+  test('a chart without a manifest of its own: the built one lists its provenance file once it has one', async () => {
+    const store = createMemoryStore();
+    const chart = await put(
+      store,
+      buildChartArchive({ name: 'demo', version: '1.0.0', targetBytes: 3000 }),
+    );
+    const prov = await put(store, Buffer.from('signed text'));
+    const file = 'demo-1.0.0.tgz';
+    let source: ChartSource = {
+      url: `charts/${file}`,
+      digest: chart.digest,
+      upstream: 0,
+      name: 'demo',
+      version: '1.0.0',
+    };
+    const repo = {
+      name: 'team',
+      index: async () => ({
+        index: { charts: new Map([[file, source]]) } as unknown as ServedIndex,
+        checkedAt: 0,
+      }),
+      chart: async () => chart,
+      upstreamManifest: async () => undefined,
+    } as unknown as ChartRepo;
+    const oci = createMirrorOciContent(new Map([['team', repo]]), store);
+    const layers = async () => {
+      const served = await oci.manifest('team', 'demo', '1.0.0', signal);
+      assert.ok(served);
+      return (JSON.parse(served.bytes.toString()) as { layers: { digest: string }[] }).layers.map(
+        (l) => l.digest,
+      );
+    };
+    assert.deepEqual(await layers(), [chart.digest]);
+    assert.equal(await oci.blob('team', 'demo', prov.digest, signal), undefined, 'not named yet');
+
+    source = { ...source, provenance: prov.digest };
+    assert.deepEqual(await layers(), [chart.digest, prov.digest]);
+    assert.equal((await oci.blob('team', 'demo', prov.digest, signal))?.digest, prov.digest);
   });
 });

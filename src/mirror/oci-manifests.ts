@@ -10,8 +10,9 @@ import { storeKeys } from '../store/store-keys.ts';
 /**
  * The manifest of a chart that is in the store. A chart from an OCI upstream keeps the
  * upstream's manifest byte for byte (signatures made upstream still verify). Any other gets a
- * manifest built from the chart alone, with no time in it, so every replica and every restart
- * serves the same bytes and digest; its config blob is stored next to it. `blobs` are the
+ * manifest built from the chart (and its provenance file, when a hosted version has one) with
+ * no time in it, so every replica and every restart serves the same bytes and digest; its
+ * config blob is stored next to it. `blobs` are the
  * digests the manifest names besides the chart: the config and, in a kept manifest, layers such
  * as the provenance file that `helm push` sends with a signed chart.
  */
@@ -20,9 +21,13 @@ export async function chartManifest(
   chart: BlobInfo,
   what: string,
   upstreamManifest?: Buffer,
+  provenance?: BlobInfo,
 ): Promise<OciManifestContent & { config: Digest; blobs: Digest[] }> {
+  // The document kept per chart is of the chart alone: one with a provenance file is rebuilt
+  // (a provenance file can be added to a version after its manifest was first served).
   const kept =
-    upstreamManifest ?? (await store.getDocument(storeKeys.ociBuiltManifest(chart.digest)));
+    upstreamManifest ??
+    (provenance ? undefined : await store.getDocument(storeKeys.ociBuiltManifest(chart.digest)));
   if (kept) {
     const parsed = JSON.parse(kept.toString('utf8')) as {
       mediaType?: string;
@@ -44,6 +49,9 @@ export async function chartManifest(
   const artifact = buildChartArtifact({
     metadata,
     chart: { digest: chart.digest as Sha256Digest, size: chart.size },
+    ...(provenance
+      ? { provenance: { digest: provenance.digest as Sha256Digest, size: provenance.size } }
+      : {}),
   });
   await store.putBlob(Readable.from([artifact.config]), {
     expectedDigest: artifact.configDescriptor.digest,
@@ -51,12 +59,13 @@ export async function chartManifest(
     what: `config of ${what}`,
     source: 'ballast',
   });
-  await store.putDocument(storeKeys.ociBuiltManifest(chart.digest), artifact.manifest);
+  if (!provenance)
+    await store.putDocument(storeKeys.ociBuiltManifest(chart.digest), artifact.manifest);
   return {
     bytes: artifact.manifest,
     digest: artifact.manifestDigest,
     mediaType: artifact.mediaType,
     config: artifact.configDescriptor.digest,
-    blobs: [artifact.configDescriptor.digest],
+    blobs: [artifact.configDescriptor.digest, ...(provenance ? [provenance.digest] : [])],
   };
 }
