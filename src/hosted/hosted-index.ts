@@ -110,6 +110,7 @@ function chartTable(catalogue: HostedCatalogue, names: readonly string[]) {
         upstream: hostedPosition,
         name: v.name,
         version: v.version,
+        ...(v.provenance ? { provenance: v.provenance } : {}),
       });
     }
   }

@@ -31,14 +31,27 @@ export function createMirrorOciContent(
     string,
     Awaited<ReturnType<typeof chartManifest>> & { chart: Digest }
   >();
-  const manifestOf = async (mirror: ChartRepo, file: string, signal: AbortSignal) => {
+  const manifestOf = async (
+    mirror: ChartRepo,
+    { file, source }: { file: string; source: ChartSource },
+    signal: AbortSignal,
+  ) => {
     const chart = await mirror.chart(file, signal);
-    // By repo as well: one chart can come from an OCI upstream in one repo and not in another.
-    const key = `${mirror.name} ${chart.digest}`;
+    // By repo as well: one chart can come from an OCI upstream in one repo and not in another;
+    // and by provenance file, which a hosted version may get after its first pull.
+    const key = `${mirror.name} ${chart.digest} ${source.provenance ?? ''}`;
     const known = manifests.get(key);
     if (known) return known;
     const upstream = await mirror.upstreamManifest(file, signal);
-    const manifest = await chartManifest(store, chart, `${mirror.name}/${file}`, upstream);
+    const provenance =
+      !upstream && source.provenance ? await store.statBlob(source.provenance) : undefined;
+    const manifest = await chartManifest(
+      store,
+      chart,
+      `${mirror.name}/${file}`,
+      upstream,
+      provenance,
+    );
     await store.putDocument(storeKeys.ociManifestChart(manifest.digest), chart.digest);
     const entry = { ...manifest, chart: chart.digest };
     if (manifests.size >= 10_000) manifests.delete(manifests.keys().next().value as string);
@@ -67,7 +80,7 @@ export function createMirrorOciContent(
       if (!versions) return undefined;
       if (!isSha256Digest(reference)) {
         const entry = versions.found.get(tagToVersion(reference));
-        return entry && manifestOf(versions.mirror, entry.file, signal);
+        return entry && manifestOf(versions.mirror, entry, signal);
       }
       const chartDigest = (
         await store.getDocument(storeKeys.ociManifestChart(reference))
@@ -75,7 +88,7 @@ export function createMirrorOciContent(
       if (chartDigest === undefined) return undefined;
       const entry = [...versions.found.values()].find((e) => e.source.digest === chartDigest);
       if (!entry) return undefined;
-      const manifest = await manifestOf(versions.mirror, entry.file, signal);
+      const manifest = await manifestOf(versions.mirror, entry, signal);
       return manifest.digest === reference ? manifest : undefined;
     },
 
@@ -84,11 +97,12 @@ export function createMirrorOciContent(
       if (!versions) return undefined;
       const layer = [...versions.found.values()].find((e) => e.source.digest === digest);
       if (layer) return versions.mirror.chart(layer.file, signal);
-      // A config blob: only one that a manifest of this chart names.
-      for (const { file, source } of versions.found.values()) {
-        if (!source.digest || !(await store.statBlob(source.digest))) continue;
-        const manifest = await manifestOf(versions.mirror, file, signal);
-        if (manifest.config === (digest as Digest)) return store.statBlob(digest as Digest);
+      // A config or provenance blob: only one that a manifest of this chart names.
+      for (const entry of versions.found.values()) {
+        const { digest: chartDigest } = entry.source;
+        if (!chartDigest || !(await store.statBlob(chartDigest))) continue;
+        const manifest = await manifestOf(versions.mirror, entry, signal);
+        if (manifest.blobs.includes(digest as Digest)) return store.statBlob(digest as Digest);
       }
       return undefined;
     },

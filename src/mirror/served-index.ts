@@ -13,6 +13,8 @@ export interface ChartSource {
   upstream: number;
   name: string;
   version: string;
+  /** A hosted version's provenance file (a blob): the OCI face lists it as a layer. */
+  provenance?: Digest;
 }
 
 /** Byte offsets (start inclusive, end exclusive) of one chart's version list in the body. */

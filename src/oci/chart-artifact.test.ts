@@ -28,6 +28,22 @@ describe('buildChartArtifact', () => {
     );
   });
 
+  it('lists a provenance file as a second layer, as helm push does for a signed chart', () => {
+    const prov = Buffer.from('-----BEGIN PGP SIGNED MESSAGE-----');
+    const provenance = { digest: sha256Digest(prov), size: prov.length };
+    const metadata = { name: 'demo', version: '1.0.0' };
+    const signed = buildChartArtifact({ metadata, chart, provenance });
+    const parsed = parseChartManifest(signed.manifest);
+    assert.equal(parsed.chart.digest, chart.digest);
+    assert.deepEqual(parsed.provenance, {
+      mediaType: 'application/vnd.cncf.helm.chart.provenance.v1.prov',
+      ...provenance,
+    });
+    const unsigned = buildChartArtifact({ metadata, chart });
+    assert.notEqual(signed.manifestDigest, unsigned.manifestDigest);
+    assert.deepEqual(signed.config, unsigned.config, 'the config is the chart alone');
+  });
+
   it('writes a Helm chart manifest with sorted keys, the chart as its one layer', () => {
     const artifact = buildChartArtifact({
       metadata: { name: 'demo', version: '1.0.0' },

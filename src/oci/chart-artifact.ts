@@ -9,6 +9,7 @@ import {
   annotationVersion,
   helmChartLayerMediaType,
   helmConfigMediaType,
+  helmProvenanceLayerMediaType,
   ociManifestMediaType,
 } from './media-types.ts';
 
@@ -22,6 +23,8 @@ export interface ChartArtifactInput {
    * so the result depends on nothing but the chart and its entry.
    */
   created?: string;
+  /** The chart's provenance file, a second layer as `helm push` sends a signed chart. */
+  provenance?: { digest: Sha256Digest; size: number };
 }
 
 /** A chart as an OCI artifact: the bytes to serve and their digests. */
@@ -44,6 +47,7 @@ export function buildChartArtifact({
   metadata,
   chart,
   created,
+  provenance,
 }: ChartArtifactInput): ChartArtifact {
   const config = canonicalJsonBytes(metadata as unknown as JsonValue);
   const configDescriptor: Descriptor = {
@@ -62,7 +66,10 @@ export function buildChartArtifact({
     schemaVersion: 2,
     mediaType: ociManifestMediaType,
     config: { ...configDescriptor },
-    layers: [{ ...chartDescriptor }],
+    layers: [
+      { ...chartDescriptor },
+      ...(provenance ? [{ mediaType: helmProvenanceLayerMediaType, ...provenance }] : []),
+    ],
     annotations: {
       [annotationTitle]: metadata.name,
       [annotationVersion]: metadata.version,

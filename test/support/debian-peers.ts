@@ -13,6 +13,7 @@ export const debianPeers = {
   debianNode: { binary: '/usr/bin/node', package: 'nodejs' },
   chromium: { binary: '/usr/bin/chromium', package: 'chromium' },
   promtool: { binary: '/usr/bin/promtool', package: 'prometheus' },
+  gpg: { binary: '/usr/bin/gpg', package: 'gnupg' },
 } as const;
 
 export type DebianPeer = keyof typeof debianPeers;
