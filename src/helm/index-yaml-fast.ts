@@ -62,13 +62,11 @@ class Reader extends YamlScalars {
 
   /** Reads `key:` at the current content and leaves `content` after the colon. */
   private key(): string {
-    const { text, end } = this;
+    const { text } = this;
     const from = this.content;
     if (indicators.has(text[from] as string)) throw giveUp;
-    let colon = text.indexOf(':', from);
-    while (colon !== -1 && colon < end && colon + 1 < end && text.charCodeAt(colon + 1) !== 32)
-      colon = text.indexOf(':', colon + 1);
-    if (colon === -1 || colon >= end) throw giveUp;
+    const colon = this.keyColon();
+    if (colon === -1) throw giveUp;
     const key = text.slice(from, colon).trimEnd();
     if (key === '' || key.includes(' #') || this.isNumber(key)) throw giveUp;
     this.content = colon + 1;
@@ -111,7 +109,7 @@ class Reader extends YamlScalars {
         this.indent = at - this.start;
         this.content = at;
         if (this.isItem()) list.push(this.sequence(this.indent));
-        else if (this.hasKey()) list.push(this.mapping(this.indent));
+        else if (this.keyColon() !== -1) list.push(this.mapping(this.indent));
         else list.push(this.inlineValue(indent));
       }
       this.skipBlank();

@@ -58,12 +58,16 @@ export class YamlLines {
     );
   }
 
-  /** Whether the content is `key:` followed by a space or the line's end. */
-  protected hasKey(): boolean {
+  /**
+   * Where the content's `key:` ends: the first colon followed by a space or the line's end;
+   * -1 when there is none. Only this line is looked at, so a long run of lines without a
+   * colon costs a pass over each, not over the rest of the document.
+   */
+  protected keyColon(): number {
     const { text, content, end } = this;
-    for (let i = text.indexOf(':', content); i !== -1 && i < end; i = text.indexOf(':', i + 1)) {
-      if (i + 1 === end || text.charCodeAt(i + 1) === 32) return true;
+    for (let i = content; i < end; i++) {
+      if (text.charCodeAt(i) === 58 && (i + 1 === end || text.charCodeAt(i + 1) === 32)) return i;
     }
-    return false;
+    return -1;
   }
 }
