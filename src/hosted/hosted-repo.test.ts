@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildChartArchive } from '../../bench/chart-archive.ts';
+import { provFor } from '../../test/support/hosted-repo.ts';
 import { parseConfig } from '../config/load-config.ts';
 import { isBallastError } from '../errors/ballast-error.ts';
 import { type BallastEvents, createEventBus } from '../observability/events.ts';
@@ -14,28 +15,6 @@ const actor = { who: 'alice', address: '192.0.2.7' };
 
 function chart(name: string, version: string): Buffer {
   return buildChartArchive({ name, version, targetBytes: 3000 });
-}
-
-function provFor(name: string, version: string, bytes: Buffer): Buffer {
-  return Buffer.from(
-    [
-      '-----BEGIN PGP SIGNED MESSAGE-----',
-      'Hash: SHA512',
-      '',
-      'apiVersion: v2',
-      `name: ${name}`,
-      `version: ${version}`,
-      '',
-      '...',
-      'files:',
-      `  ${name}-${version}.tgz: ${digestOf(bytes)}`,
-      '-----BEGIN PGP SIGNATURE-----',
-      '',
-      'wsBcBAEBCgAQBQJn',
-      '-----END PGP SIGNATURE-----',
-      '',
-    ].join('\n'),
-  );
 }
 
 function hosted(store: Store, repoYaml = '', clock = { now: 1_700_000_000_000 }) {

@@ -1,5 +1,6 @@
 import { parseConfig } from '../../src/config/load-config.ts';
 import { createHostedRepo, type HostedRepo } from '../../src/hosted/hosted-repo.ts';
+import { digestOf } from '../../src/hosted/hosted-uploads.ts';
 import { createEventBus, type EventBus } from '../../src/observability/events.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -27,4 +28,27 @@ export async function loadedHostedRepo(
   });
   await repo.load();
   return repo;
+}
+
+/** A provenance file in Helm's format naming the chart's bytes (the signature is not checked). */
+export function provFor(name: string, version: string, bytes: Buffer): Buffer {
+  return Buffer.from(
+    [
+      '-----BEGIN PGP SIGNED MESSAGE-----',
+      'Hash: SHA512',
+      '',
+      'apiVersion: v2',
+      `name: ${name}`,
+      `version: ${version}`,
+      '',
+      '...',
+      'files:',
+      `  ${name}-${version}.tgz: ${digestOf(bytes)}`,
+      '-----BEGIN PGP SIGNATURE-----',
+      '',
+      'wsBcBAEBCgAQBQJn',
+      '-----END PGP SIGNATURE-----',
+      '',
+    ].join('\n'),
+  );
 }

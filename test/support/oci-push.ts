@@ -1,11 +1,4 @@
 import { createHash } from 'node:crypto';
-import { validateChartUpload } from '../../src/helm/chart-upload.ts';
-import type {
-  Actor,
-  ChartUpload,
-  HostedVersion,
-  HostedWrites,
-} from '../../src/hosted/hosted-writes.ts';
 import { tgzOf } from './tar-archive.ts';
 
 export const sha256 = (bytes: Uint8Array) =>
@@ -49,48 +42,4 @@ export async function helmArtifact(name: string, version: string, layer?: Buffer
     }),
   );
   return { chart, config, manifest, manifestDigest: sha256(manifest) };
-}
-
-/** HostedWrites in memory, recording what it was given: a stand-in for route tests. */
-export function memoryHostedWrites(name: string, maxUploadSize = 20 * 1024 * 1024) {
-  const versions = new Map<string, HostedVersion>();
-  const calls: { op: string; actor: Actor; upload?: ChartUpload }[] = [];
-  const hosted: HostedWrites = {
-    name,
-    maxUploadSize,
-    async putChart(upload, actor) {
-      // The validation every hosted repo applies, so hostile layers meet the real checks.
-      const { metadata } = await validateChartUpload(upload.chart);
-      const key = `${metadata.name} ${metadata.version}`;
-      if (versions.has(key) && !upload.force) throw new Error(`${key} exists`);
-      calls.push({ op: 'put', actor, upload });
-      const version: HostedVersion = {
-        name: metadata.name,
-        version: metadata.version,
-        digest: sha256(upload.chart),
-        size: upload.chart.length,
-        created: new Date().toISOString(),
-        metadata,
-        ...(upload.manifest ? { manifest: upload.manifest } : {}),
-      };
-      versions.set(key, version);
-      return version;
-    },
-    async putProvenance() {
-      throw new Error('not used');
-    },
-    async remove(chart, version, actor) {
-      calls.push({ op: 'remove', actor });
-      return versions.delete(`${chart} ${version}`);
-    },
-    async list() {
-      const byName = new Map<string, HostedVersion[]>();
-      for (const v of versions.values()) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
-      return byName;
-    },
-    async get(chart, version) {
-      return versions.get(`${chart} ${version}`);
-    },
-  };
-  return { hosted, calls, versions };
 }
