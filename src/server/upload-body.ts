@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { BallastError } from '../errors/ballast-error.ts';
 
 /**
@@ -30,7 +31,7 @@ export interface FormFile {
 }
 
 const maxParts = 16;
-const maxPartHeaderBytes = 8 * 1024;
+const maxPartHeaders = 16;
 const invalid = (reason: string) => new BallastError('BALLAST_UPLOAD_INVALID', { reason });
 
 /** The boundary of a `multipart/form-data` content type, or undefined for any other type. */
@@ -43,44 +44,47 @@ export function multipartBoundary(contentType: string | undefined): string | und
 }
 
 /**
- * The parts of a `multipart/form-data` body (RFC 7578) by field name. The body must end
- * with the closing delimiter: a truncated form is refused, never half-read.
+ * The parts of a `multipart/form-data` body (RFC 7578) by field name, each part's bytes as
+ * sent (the first of a name wins). A truncated form is refused, never half-read.
  */
-export function parseMultipartForm(body: Buffer, boundary: string): Map<string, FormFile> {
-  const delimiter = Buffer.from(`\r\n--${boundary}`);
-  const fields = new Map<string, FormFile>();
-  // The first delimiter may open the body without the CRLF before it.
-  const first = body.indexOf(`--${boundary}`);
-  if (first === -1 || (first > 0 && body.indexOf(delimiter) !== first - 2))
-    throw invalid('the body is not the multipart form its content type announces');
-  let at = first + boundary.length + 2;
-  for (let parts = 0; ; parts++) {
-    if (body.subarray(at, at + 2).toString() === '--') return fields;
-    if (body.subarray(at, at + 2).toString() !== '\r\n' || parts >= maxParts)
-      throw invalid('the multipart form is malformed after a boundary');
-    const headersEnd = body.indexOf('\r\n\r\n', at + 2);
-    if (headersEnd === -1 || headersEnd - at > maxPartHeaderBytes)
-      throw invalid('a part of the multipart form has no end to its headers');
-    const headers = body.subarray(at + 2, headersEnd).toString('utf8');
-    const end = body.indexOf(delimiter, headersEnd + 4);
-    if (end === -1) throw invalid('the multipart form ends before its closing boundary');
-    const disposition = /^content-disposition:\s*form-data(.*)$/im.exec(headers)?.[1] ?? '';
-    const name = parameter(disposition, 'name');
-    const fileName = parameter(disposition, 'filename');
-    if (name !== undefined && !fields.has(name))
-      fields.set(name, {
-        data: body.subarray(headersEnd + 4, end),
-        ...(fileName ? { fileName: fileName.replace(/^.*[/\\]/, '') } : {}),
+export function parseMultipartForm(
+  body: Buffer,
+  contentType: string,
+): Promise<Map<string, FormFile>> {
+  return new Promise((resolve, reject) => {
+    const fields = new Map<string, FormFile>();
+    const fail = (reason: string) => reject(invalid(reason));
+    let parser: BusboyInstance;
+    try {
+      parser = Busboy({
+        headers: { 'content-type': contentType },
+        // Every part is read as bytes: a chart sent without a filename is still binary.
+        isPartAFile: () => true,
+        limits: { parts: maxParts, headerPairs: maxPartHeaders, fileSize: body.length },
       });
-    at = end + delimiter.length;
-  }
-}
-
-/** A parameter of a Content-Disposition header; quoted values have `\"` and `\\` escapes. */
-function parameter(disposition: string, key: string): string | undefined {
-  const match = new RegExp(`;\\s*${key}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(
-    disposition,
-  );
-  if (!match) return undefined;
-  return match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2];
+    } catch (error) {
+      fail(`the multipart content type is unusable: ${(error as Error).message}`);
+      return;
+    }
+    parser.on('file', (name: string, stream: Readable, fileName: string | undefined) => {
+      const chunks: Buffer[] = [];
+      stream.on('error', (error: Error) =>
+        fail(`the multipart form is malformed: ${error.message}`),
+      );
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        if (fields.has(name)) return;
+        fields.set(name, {
+          data: Buffer.concat(chunks),
+          ...(fileName ? { fileName: fileName.replace(/^.*[/\\]/, '') } : {}),
+        });
+      });
+    });
+    parser.on('partsLimit', () => fail(`the multipart form has more than ${maxParts} parts`));
+    parser.on('error', (error: unknown) =>
+      fail(`the multipart form is malformed: ${(error as Error).message}`),
+    );
+    parser.on('finish', () => resolve(fields));
+    parser.end(body);
+  });
 }

@@ -173,7 +173,7 @@ function registerApi(api: FastifyInstance, options: ChartmuseumRoutesOptions) {
       await writes.putChart({ chart: body, force: force(request) }, actor);
       return reply.code(201).send({ saved: true });
     }
-    const form = parseMultipartForm(body, boundary);
+    const form = await parseMultipartForm(body, contentType as string);
     const chart = form.get('chart');
     const prov = form.get('prov');
     if (chart) {
