@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import {
   fakeUpstream,
@@ -25,7 +25,10 @@ const upstreamUrl = 'https://charts.example.test/stable';
 // Enough versions that the served body is larger than an index held in memory.
 const versions = 56_000;
 
-/** A memory store whose reads of served bodies and tables wait while held. */
+/**
+ * A memory store whose reads of served bodies and tables wait while held, and whose next
+ * `failingStreams` streams of a served body break after their first bytes.
+ */
 function gatedStore() {
   const store = createMemoryStore();
   const bodies = `${storeKeys.servedBodies('stable')}/`;
@@ -34,6 +37,7 @@ function gatedStore() {
   const state = {
     store,
     bodyReads: 0,
+    failingStreams: 0,
     hold() {
       gate = new Promise((resolve) => {
         release = resolve;
@@ -54,7 +58,14 @@ function gatedStore() {
   };
   gated.openDocument = async (key) => {
     await waitIfBody(key);
-    return store.openDocument(key);
+    if (!isBody(key) || state.failingStreams === 0) return store.openDocument(key);
+    state.failingStreams -= 1;
+    return Readable.from(
+      (async function* () {
+        yield Buffer.from('{"apiVersion":"v1"');
+        throw new Error('read ECONNRESET');
+      })(),
+    );
   };
   return Object.assign(state, { gated });
 }
@@ -158,4 +169,39 @@ test('a stored chart table altered in the store is warned about and rebuilt befo
   const view = await restarted.index();
   assert.equal(view.index.charts.get('demo-1.0.7.tgz')?.version, '1.0.7');
   assert.deepEqual(await w.store.getDocument(storedOf(index).table.key), table);
+});
+
+test('a body the store fails to read once is read again and found intact: no rebuild', async () => {
+  const { w, gate, log, index } = await servedOnce();
+  gate.failingStreams = 1;
+  const restarted = w.mirror([fakeUpstream(w.store, upstreamUrl, 'fail')]);
+  await restarted.load();
+  const view = await restarted.index(undefined, { table: false });
+  await until(() => view.index.compressed !== undefined, 'the check, done on the second read');
+  assert.equal(gate.failingStreams, 0, 'the broken read happened');
+  assert.equal(restarted.status().loading, false);
+  assert.equal((await restarted.index()).index, view.index, 'the restored index, not a rebuild');
+  assert.equal(view.index.etag, index.etag);
+  assert.deepEqual(log.lines, [], 'nothing to warn about');
+});
+
+test('a body the store keeps failing to read is warned about and served as stored, not rebuilt', async () => {
+  const { w, gate, log, index } = await servedOnce();
+  gate.failingStreams = 3;
+  const restarted = w.mirror([fakeUpstream(w.store, upstreamUrl, 'fail')]);
+  await restarted.load();
+  const view = await restarted.index(undefined, { table: false });
+  await until(() => log.lines.length > 0, 'the warning');
+  assert.deepEqual(
+    log.lines.map((line) => [line.msg, line.reason]),
+    [
+      [
+        'the stored served index could not be read to check it; it is served as stored',
+        `body ${storedOf(index).identity.digest}: read ECONNRESET`,
+      ],
+    ],
+  );
+  assert.equal(restarted.status().loading, false, 'no rebuild');
+  assert.equal((await restarted.index()).index, view.index);
+  assert.equal(view.index.etag, index.etag);
 });

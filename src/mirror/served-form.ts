@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../store/store.ts';
 import { runIndexCompression } from './run-index-build.ts';
 import {
@@ -70,6 +71,8 @@ export async function saveServedForm(store: Store, key: string, form: ServedForm
  */
 export interface BodyCheck {
   altered?: string;
+  /** The large body could not be read to hash it (the store failing, not the bytes): kept. */
+  unchecked?: string;
   compressed?: CompressedForms;
   /** Stored compressed forms that failed their digests: they are only made again. */
   compressedAltered?: string;
@@ -130,8 +133,12 @@ export async function loadServedForm(store: Store, key: string): Promise<LoadedF
   const check = async (): Promise<BodyCheck> => {
     if ((await index.tableRead) === false)
       return { altered: `table ${document.table.digest} is missing or altered` };
-    if (!small && !(await bodyMatches(store, document.identity)))
-      return { altered: `body ${document.identity.digest} is missing or altered` };
+    if (!small) {
+      const matches = await bodyMatchesRetried(store, document.identity);
+      if (matches === false)
+        return { altered: `body ${document.identity.digest} is missing or altered` };
+      if (matches !== true) return { unchecked: `body ${document.identity.digest}: ${matches}` };
+    }
     if (index.compressed || !stored) return {};
     const forms = await readCompressed(store, stored);
     return forms
@@ -158,20 +165,36 @@ async function readCompressed(
   return gzip && brotli ? { gzip, brotli, stored } : undefined;
 }
 
-async function bodyMatches(store: Store, body: StoredBody): Promise<boolean> {
-  try {
-    const stream = await store.openDocument(body.key);
-    if (!stream) return false;
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      size += chunk.length;
+/** Waits between reads of a large body that failed to read: a store's bad moment passes. */
+const bodyReadRetryMs = [500, 2000] as const;
+
+/**
+ * Whether a large body hashes to its digest. A missing or different body is `false`; a read
+ * that keeps failing says nothing about the bytes, so it is the last error's message, after
+ * the retries, rather than a rebuild of a body that may be intact.
+ */
+async function bodyMatchesRetried(store: Store, body: StoredBody): Promise<boolean | string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await bodyMatches(store, body);
+    } catch (error) {
+      const wait = bodyReadRetryMs[attempt];
+      if (wait === undefined) return (error as Error).message;
+      await delay(wait);
     }
-    return size === body.size && `sha256:${hash.digest('hex')}` === body.digest;
-  } catch {
-    return false;
   }
+}
+
+async function bodyMatches(store: Store, body: StoredBody): Promise<boolean> {
+  const stream = await store.openDocument(body.key);
+  if (!stream) return false;
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return size === body.size && `sha256:${hash.digest('hex')}` === body.digest;
 }
 
 async function readVerified(store: Store, body: StoredBody): Promise<Buffer | undefined> {

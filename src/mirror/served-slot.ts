@@ -116,6 +116,11 @@ export function createServedSlot(options: ServedSlotOptions): ServedSlot {
       repair(index, from, rebuild, check.altered);
       return;
     }
+    if (check.unchecked)
+      logger.warn(
+        { reason: check.unchecked },
+        'the stored served index could not be read to check it; it is served as stored',
+      );
     parseSoon(index);
     if (check.compressedAltered)
       logger.warn({ reason: check.compressedAltered }, 'compressing the index again');
