@@ -216,3 +216,32 @@ test('a full disk is 507 BALLAST_STORAGE_FULL, an error log naming the file and 
   const small = await httpRequest(`${server.url}/files/bin/small.bin`);
   assert.equal(small.body.toString(), 'small file\n');
 });
+
+test('clients that give up on a slow upstream index do not cancel its fetch: the next client gets it at once', async (t) => {
+  const dir = await tempDir('impatient-index', t);
+  const repo = await buildClassicRepo(join(dir, 'upstream'), {
+    charts: [{ chart: 'demo-app', versions: ['1.0.0'] }],
+  });
+  await using upstream = await startStaticServer({ root: repo.dir });
+  // Slower than any of the clients below waits: a CDN having a bad day.
+  upstream.setFault('/index.yaml', { delayMs: 1500 });
+  await using server = await startBallastProcess({
+    repos: [{ name: 'demo', upstreams: [{ url: upstream.url }] }],
+  });
+  for (let client = 0; client < 3; client++) {
+    await assert.rejects(
+      request(`${server.url}/demo/index.yaml`, { signal: AbortSignal.timeout(300) }),
+    );
+  }
+  await eventually(async () => {
+    const answer = await request(`${server.url}/demo/index.yaml`, {
+      signal: AbortSignal.timeout(300),
+    });
+    assert.equal(answer.statusCode, 200);
+    assert.match(await answer.body.text(), /demo-app/);
+  });
+  const fetches = upstream.requests.filter((r) => r.path === '/index.yaml');
+  assert.equal(fetches.length, 1, 'one upstream fetch, kept going for the clients that left');
+  const failures = server.logs().filter((line) => line.event === 'index:refresh-failed');
+  assert.deepEqual(failures, [], 'clients leaving is not an upstream failure');
+});
