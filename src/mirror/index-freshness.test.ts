@@ -9,7 +9,7 @@ import { createIndexFreshness } from './index-freshness.ts';
 const key = 'replicas/repos/r/freshness';
 
 function replica(store = createMemoryStore(), name = 'a') {
-  const state = { now: 5_000, asked: 0 };
+  const state = { now: 5_000, asked: 0, servedFrom: ['https://charts.example'] };
   const freshness = createIndexFreshness({
     repo: 'r',
     store,
@@ -17,6 +17,7 @@ function replica(store = createMemoryStore(), name = 'a') {
     logger: createLogger({ level: 'silent' }),
     now: () => state.now,
     asked: () => state.asked,
+    servedFrom: () => state.servedFrom,
     replica: name,
   });
   return { store, state, freshness };
@@ -40,6 +41,7 @@ test('the replica that asked shares a failure; one that did not ask reports it a
   assert.equal(heard.heardAt, 9_000);
   assert.equal(heard.lastError?.code, 'BALLAST_UPSTREAM_TIMEOUT');
   assert.equal(heard.lastError?.message, error.message);
+  assert.deepEqual(heard.servedFrom, ['https://charts.example'], 'and what it still serves');
 });
 
 test('a replica that failed without asking an upstream (the store failed) tells nobody', async () => {
@@ -75,4 +77,9 @@ test('records another replica could not have written are ignored', async () => {
   );
   const view = await b.freshness.begin().succeeded();
   assert.equal(view.lastError?.message, 'cannot reach s: {reason}', 'only plain details are kept');
+  for (const servedFrom of ['"https://charts.example"', '[1]', '[]']) {
+    await b.store.putDocument(key, `{"checkedAt":7,"servedFrom":${servedFrom}}`);
+    const heard = await b.freshness.begin().succeeded();
+    assert.equal(heard.servedFrom, undefined, `servedFrom ${servedFrom} is not followed`);
+  }
 });

@@ -13,6 +13,11 @@ export interface Freshness {
   lastError: BallastError | undefined;
   /** When this replica last heard it from the replica that asked the upstream; 0 if it asked. */
   heardAt: number;
+  /**
+   * The upstream URLs the replica that asked serves its index from, when this one heard it:
+   * after a failover, the backup's, which this replica's own deferred answer cannot tell.
+   */
+  servedFrom?: string[];
 }
 
 /** One revalidation of a repository's index, judged by whether it asked an upstream. */
@@ -37,10 +42,13 @@ export interface IndexFreshnessOptions {
   asked: () => number;
   /** Set when replicas share the store: the outcome is shared with them through it. */
   replica?: string;
+  /** The upstream URLs this replica serves its index from now. */
+  servedFrom: () => string[];
 }
 
 interface FreshnessRecord {
   checkedAt: number;
+  servedFrom?: string[];
   /** When it was written, and by which replica: for people reading the bucket. */
   at: number;
   by: string;
@@ -54,13 +62,14 @@ interface FreshnessRecord {
  * own: the age of the index since an upstream last confirmed it, and why it is stale.
  */
 export function createIndexFreshness(options: IndexFreshnessOptions): IndexFreshness {
-  const { store, bus, logger, now, asked, replica, repo } = options;
+  const { store, bus, logger, now, asked, replica, repo, servedFrom } = options;
   const key = storeKeys.indexFreshness(repo);
 
-  async function report(record: Omit<FreshnessRecord, 'at' | 'by'>) {
+  async function report(record: Omit<FreshnessRecord, 'at' | 'by' | 'servedFrom'>) {
     if (!replica) return;
+    const shared = { ...record, servedFrom: servedFrom(), at: now(), by: replica };
     try {
-      await store.putDocument(key, JSON.stringify({ ...record, at: now(), by: replica }));
+      await store.putDocument(key, JSON.stringify(shared));
     } catch (error) {
       logger.warn({ err: error }, 'could not share the outcome of the index refresh');
     }
@@ -96,6 +105,7 @@ export function createIndexFreshness(options: IndexFreshnessOptions): IndexFresh
             checkedAt: record.checkedAt,
             lastError: failure && new BallastError(failure.code, failure.details),
             heardAt: now(),
+            ...(record.servedFrom ? { servedFrom: record.servedFrom } : {}),
           };
         },
 
@@ -122,7 +132,7 @@ function parseRecord(bytes: Buffer | undefined): FreshnessRecord | undefined {
   }
   if (typeof value !== 'object' || value === null || typeof value.checkedAt !== 'number')
     return undefined;
-  const { failure } = value;
+  const { failure, servedFrom } = value;
   if (
     failure !== undefined &&
     !(typeof failure?.code === 'string' && failure.code in errorCatalogue)
@@ -132,6 +142,7 @@ function parseRecord(bytes: Buffer | undefined): FreshnessRecord | undefined {
     checkedAt: value.checkedAt,
     at: Number(value.at),
     by: String(value.by),
+    ...(isStringList(servedFrom) ? { servedFrom } : {}),
     ...(failure ? { failure: { code: failure.code, details: plainDetails(failure.details) } } : {}),
   };
 }
@@ -142,4 +153,8 @@ function plainDetails(details: unknown): ErrorDetails {
   return Object.fromEntries(
     Object.entries(details).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)),
   ) as ErrorDetails;
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string');
 }

@@ -97,10 +97,15 @@ export function createRevalidation(
       const current = served.current();
       if (value.built) {
         await served.swap(value.built.served, [upstream.position], value.built.kept);
-      } else if (current?.from[0] !== upstream.position || current.from.length !== 1) {
+      } else if (
+        !value.deferred &&
+        (current?.from[0] !== upstream.position || current.from.length !== 1)
+      ) {
         // Unchanged upstream, but not the one served now (it recovered after a failover): its
         // stored copy passed the guard when it was stored, so it is not held to the backup's
         // size (a backup larger than the primary would otherwise keep the primary out forever).
+        // A deferred answer says nothing of the upstream's health: the replica that asked
+        // tells which upstream to serve from (repo-index.ts, followHolder).
         const built = await rebuild.fromStored([upstream.position], {
           lastGoodVersions: undefined,
           maxShrink: 1,

@@ -90,6 +90,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     logger,
     now,
     asked: () => upstreams.reduce((sum, u) => sum + u.asked, 0),
+    servedFrom: () => (served.current()?.from ?? []).map((p) => upstreams[p]?.client.url ?? ''),
     ...(options.replica ? { replica: options.replica } : {}),
   });
   const refreshFlight = createSingleFlight<void>();
@@ -106,6 +107,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
       const heard = await attempt.succeeded();
       lastError = heard.lastError;
       heardAt = heard.heardAt;
+      if (heard.servedFrom) await followHolder(heard.servedFrom);
       await served.confirmed(heard.checkedAt);
     } catch (error) {
       lastError = isBallastError(error)
@@ -120,6 +122,26 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
       if (served.current() && served.checkedAt > 0)
         bus.emit('index:stale', { ...failure, ageMs: now() - served.checkedAt });
       throw lastError;
+    }
+  }
+
+  /**
+   * A replica without the lease serves from the upstreams the one that asked serves from:
+   * after its failover to a backup, the backup's stored index rather than the primary's last
+   * good one. That replica guarded what it stored, so it is built as stored.
+   */
+  async function followHolder(urls: string[]) {
+    const from = urls.map((url) => upstreams.findIndex((u) => u.client.url === url));
+    const current = served.current();
+    if (from.includes(-1) || !current || from.join() === current.from.join()) return;
+    try {
+      const built = await rebuild.fromStored(from, { lastGoodVersions: undefined, maxShrink: 1 });
+      if (served.current() === current) await served.swap(built.served, from, built.kept);
+    } catch (error) {
+      logger.warn(
+        { err: error, servedFrom: urls },
+        'could not serve what the other replicas serve',
+      );
     }
   }
 

@@ -18,14 +18,21 @@ import { createRepoMirror, type RepoMirror } from './repo-mirror.ts';
 
 const refresh = 60_000;
 const upstreamUrl = 'http://upstream.test/charts';
-const [repo] = parseConfig(
-  `repos: [{ name: demo, upstreams: [{ url: "${upstreamUrl}" }], refresh: 1m }]`,
-  'ballast.yaml',
-).config.repos;
+
+/** The repository `demo`, mirroring these upstreams in this order. */
+function repoConfig(urls: string[]) {
+  const upstreams = urls.map((url) => `{ url: "${url}" }`).join(', ');
+  const [repo] = parseConfig(
+    `repos: [{ name: demo, upstreams: [${upstreams}], refresh: 1m }]`,
+    'ballast.yaml',
+  ).config.repos;
+  assert.ok(repo);
+  return repo;
+}
 
 /** A classic upstream that counts index requests, answers 304 to its own ETag, or fails. */
-function createUpstream() {
-  const state = { down: false, indexGets: 0, versions: ['1.0.0'] };
+function createUpstream(url = upstreamUrl, versions = ['1.0.0']) {
+  const state = { down: false, indexGets: 0, versions };
   const etag = () => `"${state.versions.join(',')}"`;
   const body = () =>
     JSON.stringify({
@@ -41,14 +48,14 @@ function createUpstream() {
       },
     });
   const client: MirrorUpstream = {
-    url: upstreamUrl,
-    label: upstreamUrl,
-    key: 'upstream.test:80',
+    url,
+    label: url,
+    key: new URL(url).host,
     async fetchIndex(validators) {
       state.indexGets += 1;
       if (state.down)
         throw new BallastError('BALLAST_UPSTREAM_UNREACHABLE', {
-          source: upstreamUrl,
+          source: url,
           reason: 'connection refused',
         });
       if (validators?.etag === etag()) return { kind: 'not-modified' };
@@ -69,18 +76,19 @@ type Upstream = ReturnType<typeof createUpstream>;
 /** One replica; without a name it takes no refresh lease (a single process on its own disk). */
 async function startReplica(
   store: Store,
-  upstream: Upstream,
+  upstream: Upstream | Upstream[],
   time: { now: number },
   name?: string,
 ): Promise<RepoMirror> {
+  const upstreams = Array.isArray(upstream) ? upstream : [upstream];
   const bus = createEventBus();
   const clock = {
     now: () => time.now,
     sleep: () => Promise.reject(new Error('nothing waits in this test')),
   };
   const mirror = createRepoMirror({
-    repo: repo as NonNullable<typeof repo>,
-    upstreams: [upstream.client],
+    repo: repoConfig(upstreams.map((u) => u.client.url)),
+    upstreams: upstreams.map((u) => u.client),
     store,
     resilience: {
       clock,
@@ -142,6 +150,49 @@ test('a replica without the refresh lease reports the holder’s failing upstrea
   const recovered = await b.index();
   assert.equal(recovered.staleBecause, undefined);
   assert.equal(recovered.checkedAt, recoveredAt);
+});
+
+test('a replica without the lease serves the backup the holder failed over to, then the primary again', async () => {
+  const store = createMemoryStore();
+  const primary = createUpstream('http://primary.test/charts', ['1.0.0', '1.1.0']);
+  // As many versions in both, so the guard lets the backup in.
+  const backup = createUpstream('http://backup.test/charts', ['1.0.0', '1.0.1']);
+  const time = { now: 1_000_000 };
+  const a = await startReplica(store, [primary, backup], time, 'a');
+  await a.index();
+  const b = await startReplica(store, [primary, backup], time, 'b');
+  const servedBy = async (replica: RepoMirror) => {
+    const { index } = await replica.index();
+    return { etag: index.etag, has: [...index.charts.keys()].sort() };
+  };
+  const fromPrimary = await servedBy(a);
+  assert.deepEqual(fromPrimary.has, ['demo-1.0.0.tgz', 'demo-1.1.0.tgz']);
+
+  time.now += refresh;
+  primary.state.down = true;
+  await a.refresh(); // A holds the leases and fails over to the backup
+  const failedOver = await servedBy(a);
+  assert.deepEqual(failedOver.has, ['demo-1.0.0.tgz', 'demo-1.0.1.tgz'], 'A serves the backup');
+  await drain();
+  time.now += 1000;
+  const asked = primary.state.indexGets + backup.state.indexGets;
+  await b.refresh();
+  assert.equal(primary.state.indexGets + backup.state.indexGets, asked, 'B asks no upstream');
+  assert.deepEqual(await servedBy(b), failedOver, 'B serves the backup too');
+  const followed = (await b.index()).index;
+  time.now += 1000;
+  await b.refresh();
+  assert.equal((await b.index()).index, followed, 'and stays on it, with no build in between');
+
+  primary.state.down = false;
+  time.now += refresh;
+  await a.refresh();
+  const recovered = await servedBy(a);
+  assert.deepEqual(recovered, fromPrimary, 'A is back on the primary');
+  await drain();
+  time.now += 1000;
+  await b.refresh();
+  assert.deepEqual(await servedBy(b), recovered, 'so is B');
 });
 
 test('a replica without the lease that hears nothing from the holder serves as before', async () => {
