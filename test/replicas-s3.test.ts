@@ -86,12 +86,17 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
   let work: string;
   let repo: ClassicRepo;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  /** The second upstream of `pair`, whose first is `upstream`: another chart, more versions. */
+  let backup: Awaited<ReturnType<typeof startUpstream>>;
   let bigDigest: string;
   const replicas: BallastProcess[] = [];
 
   const startReplica = async () => {
     const replica = await startS3Replica(rgw, join(work, `data-${replicas.length}`), {
-      repos: [{ name: 'demo', upstreams: [{ url: upstream.url }], refresh: '1s' }],
+      repos: [
+        { name: 'demo', upstreams: [{ url: upstream.url }], refresh: '1s' },
+        { name: 'pair', upstreams: [{ url: upstream.url }, { url: backup.url }], refresh: '1s' },
+      ],
       files: [{ name: 'big', upstreams: [upstream.url], checksum: 'sidecar' }],
       // A breaker that stays shut keeps the refresh lease with one replica while its upstream
       // fails (an open one stops the holder asking, and the lease moves on after `refresh`).
@@ -115,12 +120,17 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
     bigDigest = await writeSeededFile(join(repo.dir, bigName), 'replicas', bigSize);
     await writeFile(join(repo.dir, `${bigName}.sha256`), `${bigDigest}  ${bigName}\n`);
     upstream = await startUpstream(repo.dir);
+    const backupRepo = await buildClassicRepo(join(work, 'backup'), {
+      charts: [{ chart: 'demo-config', versions: ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4'] }],
+    });
+    backup = await startUpstream(backupRepo.dir);
     for (let i = 0; i < 3; i++) await startReplica();
   });
 
   after(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await upstream?.stop();
+    await backup?.stop();
     await rgw?.stop();
     if (work) await removeDir(work);
   });
@@ -206,6 +216,30 @@ describe('replicas on one S3 bucket (Ceph RGW)', () => {
       const now = await answers();
       return now.every((a) => !a.stale) || undefined;
     });
+  });
+
+  test('upstream stopped: every replica fails over to the backup the lease holder serves, and back', async () => {
+    const serving = replicas.slice(0, 3);
+    /** The chart each replica's `pair` index lists. */
+    const charts = () =>
+      Promise.all(
+        serving.map(async (replica) => {
+          const { status, body } = await get(`${replica.url}/pair/index.yaml`);
+          if (status !== 200) return `status ${status}`;
+          return [...new Set(versionsOf(body).map((v) => v.split('@')[0]))].join();
+        }),
+      );
+    const everyReplica = (chart: string) => async () =>
+      (await charts()).every((c) => c === chart) || undefined;
+    await until('every replica serves the primary', everyReplica('demo-app'));
+    upstream.state.down = true;
+    try {
+      // Only the lease holder asks the primary; the others learn of its failover from it.
+      await until('every replica serves the backup', everyReplica('demo-config'));
+    } finally {
+      upstream.state.down = false;
+    }
+    await until('every replica serves the primary again', everyReplica('demo-app'));
   });
 
   /** Which replica holds (or last held) the refresh lease of the demo upstream; none yet: undefined. */
