@@ -4,7 +4,7 @@ import { parseOciChartUrl } from '../oci/oci-reference.ts';
 import { tagToVersion } from '../oci/tag-version.ts';
 import type { Store } from '../store/store.ts';
 import { storeKeys } from '../store/store-keys.ts';
-import { pullChartVersion } from '../upstream/oci-chart-pull.ts';
+import { pullChartVersion, storeProvenance } from '../upstream/oci-chart-pull.ts';
 import type { OciRegistryClient } from '../upstream/oci-registry-client.ts';
 import type { MirrorUpstream } from './mirror-upstream.ts';
 import { buildOciIndex, type OciIndexBuild } from './oci-index.ts';
@@ -83,17 +83,37 @@ export function createOciUpstream(
     async fetchManifest(url, signal) {
       const { chart, reference } = locate(url);
       const manifest = await client.getManifest(chart, reference.tag, signal);
-      // The manifest names the upstream's config blob; it must be servable too.
+      // The manifest names the upstream's config blob and provenance layer; they must be
+      // servable too.
+      const what = `${chart}:${reference.tag}`;
       await client.storeBlob(store, chart, manifest.chart.config, {
         maxBytes: 1024 * 1024,
-        what: `config of ${chart}:${reference.tag}`,
+        what: `config of ${what}`,
+        signal,
+      });
+      await storeProvenance(client, store, chart, manifest, {
+        what: `provenance of ${what}`,
         signal,
       });
       return manifest.bytes;
     },
 
-    async fetchSidecar(url) {
-      throw new BallastError('BALLAST_CHART_NOT_FOUND', { repo: client.label, file: url });
+    /** A chart's `.prov`: its manifest's provenance layer, for `helm pull --verify`. */
+    async fetchSidecar(url, what, maxBytes, signal) {
+      const notFound = new BallastError('BALLAST_CHART_NOT_FOUND', {
+        repo: client.label,
+        file: url,
+      });
+      if (what !== 'provenance' || !url.endsWith('.prov')) throw notFound;
+      const { chart, reference } = locate(url.slice(0, -'.prov'.length));
+      const manifest = await client.getManifest(chart, reference.tag, signal);
+      const stored = await storeProvenance(client, store, chart, manifest, {
+        maxBytes,
+        what: `provenance of ${chart}:${reference.tag}`,
+        signal,
+      });
+      if (!stored) throw notFound;
+      return Buffer.concat(await (await store.readBlob(stored.digest)).toArray());
     },
   };
 }

@@ -14,6 +14,8 @@ export interface ChartPullRequest {
   expectedDigest?: Sha256Digest;
   maxChartBytes: number;
   maxConfigBytes?: number;
+  /** A signed chart's provenance file, the manifest's second layer: a few KiB. */
+  maxProvenanceBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -22,12 +24,15 @@ export interface PulledChart {
   manifest: FetchedManifest;
   config: BlobInfo;
   chart: BlobInfo;
+  /** The provenance layer, when the manifest has one (`helm push` of a signed chart). */
+  provenance?: BlobInfo;
 }
 
 /**
  * Pulls one chart version from an OCI upstream into the store: the manifest of its tag
- * (`+` as `_`), then its config and chart blobs, each verified against its digest. Returns
- * the manifest bytes for the caller to keep (documents are the caller's to name).
+ * (`+` as `_`), then its config, chart and provenance blobs, each verified against its
+ * digest. Returns the manifest bytes for the caller to keep (documents are the caller's to
+ * name).
  */
 export async function pullChartVersion(
   client: Pick<OciRegistryClient, 'getManifest' | 'storeBlob' | 'label'>,
@@ -54,5 +59,29 @@ export async function pullChartVersion(
     what,
     signal,
   });
-  return { manifest, config, chart: stored };
+  const provenance = await storeProvenance(client, store, chart, manifest, {
+    maxBytes: request.maxProvenanceBytes ?? defaultMaxProvenanceBytes,
+    what: `provenance of ${what}`,
+    signal,
+  });
+  return { manifest, config, chart: stored, ...(provenance ? { provenance } : {}) };
+}
+
+const defaultMaxProvenanceBytes = 1024 * 1024;
+
+/** The manifest's provenance layer in the store, verified; undefined for an unsigned chart. */
+export async function storeProvenance(
+  client: Pick<OciRegistryClient, 'storeBlob'>,
+  store: Store,
+  chart: string,
+  manifest: FetchedManifest,
+  request: { maxBytes?: number; what: string; signal?: AbortSignal | undefined },
+): Promise<BlobInfo | undefined> {
+  const layer = manifest.chart.provenance;
+  if (!layer) return undefined;
+  return client.storeBlob(store, chart, layer, {
+    maxBytes: request.maxBytes ?? defaultMaxProvenanceBytes,
+    what: request.what,
+    signal: request.signal,
+  });
 }
