@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import module from 'node:module';
 import { BallastError, type ErrorDetails } from '../errors/ballast-error.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import type { IndexBuildJob, IndexBuildResult } from './index-build.ts';
@@ -11,6 +12,16 @@ type Reply<T> =
   | { ok: false; failure: { code: ErrorCode; details: ErrorDetails } };
 
 const entry = new URL('./index-build-process.ts', import.meta.url);
+
+/**
+ * The server's compile cache, if it has one, from the child's first line on: a child then
+ * loads its modules type-stripped and compiled from disk instead of loading the TypeScript
+ * stripper (60-170 ms of CPU for each build and each compression).
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const cacheDir = module.getCompileCacheDir?.();
+  return cacheDir ? { ...process.env, NODE_COMPILE_CACHE: cacheDir } : process.env;
+}
 
 /**
  * Runs one index build in a short-lived child process. Parsing a large YAML index creates
@@ -36,6 +47,7 @@ function runChild<T>(task: ChildTask): Promise<T> {
     const child = fork(entry, [], {
       serialization: 'advanced',
       execArgv: [],
+      env: childEnv(),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let settled = false;
