@@ -89,7 +89,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
         if (error.code === 'ENOENT') throw new BallastError('BALLAST_BLOB_NOT_FOUND', { digest });
         throw error;
       });
-      return readStream(handle, range);
+      return createReadStream('', { fd: handle, ...(range ?? {}) });
     },
 
     async putBlob(source, options: PutBlobOptions): Promise<BlobInfo> {
@@ -145,7 +145,7 @@ export async function createFsStore({ root }: FsStoreOptions): Promise<Store> {
         if (error.code === 'ENOENT') return undefined;
         throw error;
       });
-      return handle ? readStream(handle) : undefined;
+      return handle ? documentStream(handle) : undefined;
     },
 
     async statDocument(key) {
@@ -284,20 +284,16 @@ async function clearOrphans(tmpRoot: string): Promise<void> {
 }
 
 /**
- * Reads of up to 1 MiB, sized to what is read. Node's default of 64 KiB sends a 58 MB
- * served index in ~900 reads and socket writes, which cost Ballast twice the CPU of the
- * copy itself; a small file still gets a buffer of its own size, not 1 MiB.
+ * A document read in chunks of up to 1 MiB, sized to the document. Node's default of 64 KiB
+ * sends a 58 MB served index in ~900 reads and socket writes, which cost Ballast twice the
+ * CPU of the copy itself. Blobs keep the default: many clients download them at once, each
+ * stream holding a chunk, where served indexes are few and large.
  */
-async function readStream(handle: FileHandle, range?: ByteRange): Promise<Readable> {
-  const length = range
-    ? range.end - range.start + 1
-    : await handle.stat().then(
-        ({ size }) => size,
-        async (error: unknown) => {
-          await handle.close();
-          throw error;
-        },
-      );
-  const highWaterMark = Math.min(Math.max(length, 16 * 1024), 1024 * 1024);
-  return createReadStream('', { fd: handle, highWaterMark, ...(range ?? {}) });
+async function documentStream(handle: FileHandle): Promise<Readable> {
+  const { size } = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  const highWaterMark = Math.min(Math.max(size, 16 * 1024), 1024 * 1024);
+  return createReadStream('', { fd: handle, highWaterMark });
 }
