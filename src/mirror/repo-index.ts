@@ -93,7 +93,9 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     servedFrom: () => (served.current()?.from ?? []).map((p) => upstreams[p]?.client.url ?? ''),
     ...(options.replica ? { replica: options.replica } : {}),
   });
-  const refreshFlight = createSingleFlight<void>();
+  // A refresh stores the index for every client after the one that asked: clients with
+  // timeouts shorter than a slow upstream's answer must not cancel it again and again.
+  const refreshFlight = createSingleFlight<void>({ outlivesCallers: true });
   let lastError: BallastError | undefined;
   /** With replicas: when this one last heard how fresh the index is from the one that asked. */
   let heardAt = 0;

@@ -67,3 +67,24 @@ test('a caller without a signal keeps the shared work alive', async () => {
   await assert.rejects(a, /gone/);
   assert.equal(await b, 'done');
 });
+
+test('work that outlives its callers runs to its end and serves the caller after them', async () => {
+  const flight = createSingleFlight<string>({ outlivesCallers: true });
+  let runs = 0;
+  let aborted = false;
+  const work = (signal: AbortSignal) => {
+    runs += 1;
+    signal.addEventListener('abort', () => {
+      aborted = true;
+    });
+    return new Promise<string>((resolve) => setTimeout(() => resolve('stored'), 50));
+  };
+  const leaving = new AbortController();
+  const a = flight.run('k', work, leaving.signal);
+  leaving.abort(new Error('client timed out'));
+  await assert.rejects(a, /client timed out/, 'the caller is released at once');
+  const later = flight.run('k', work, new AbortController().signal);
+  assert.equal(await later, 'stored');
+  assert.equal(runs, 1, 'the next caller joined the work under way');
+  assert.equal(aborted, false);
+});

@@ -1,8 +1,9 @@
 /**
  * Concurrent calls for one key share one in-flight promise: N simultaneous cache misses
  * for the same chart make one upstream request. The shared work is aborted only when every
- * caller that came with a signal has gone away (and none came without one); a caller that
- * leaves early is released at once. The key is free again once the work settles.
+ * caller that came with a signal has gone away (and none came without one), unless it
+ * `outlivesCallers`; a caller that leaves early is released at once. The key is free again
+ * once the work settles.
  */
 export interface SingleFlight<T> {
   run(
@@ -20,7 +21,16 @@ interface Flight<T> {
   waiting: number;
 }
 
-export function createSingleFlight<T>(): SingleFlight<T> {
+export interface SingleFlightOptions {
+  /**
+   * The work runs to its end even when every caller has left: for work whose result is kept
+   * for the callers after them (an index refresh), which clients that time out sooner than
+   * the upstream answers would otherwise cancel again and again.
+   */
+  outlivesCallers?: boolean;
+}
+
+export function createSingleFlight<T>(options: SingleFlightOptions = {}): SingleFlight<T> {
   const pending = new Map<string, Flight<T>>();
 
   function start(key: string, work: (signal: AbortSignal) => Promise<T>): Flight<T> {
@@ -43,7 +53,8 @@ export function createSingleFlight<T>(): SingleFlight<T> {
       return new Promise<T>((resolve, reject) => {
         const leave = () => {
           flight.waiting -= 1;
-          if (flight.waiting <= 0) flight.controller.abort(callerSignal.reason);
+          if (flight.waiting <= 0 && !options.outlivesCallers)
+            flight.controller.abort(callerSignal.reason);
           reject(callerSignal.reason);
         };
         if (callerSignal.aborted) return leave();
