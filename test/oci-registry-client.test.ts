@@ -198,6 +198,7 @@ describe('OCI registry client against the reference registry', () => {
       version: '1.0.0+build.7',
       expectedDigest,
       maxChartBytes: 1 << 20,
+      maxProvenanceBytes: 1 << 16,
     });
     assert.equal(pulled.chart.digest, expectedDigest);
     assert.equal(pulled.config.digest, pulled.manifest.chart.config.digest);
@@ -208,6 +209,7 @@ describe('OCI registry client against the reference registry', () => {
         version: '1.0.0+build.7',
         expectedDigest: `sha256:${other?.digest}`,
         maxChartBytes: 1 << 20,
+        maxProvenanceBytes: 1 << 16,
       }),
       /chart demo-app-1.0.0\+build.7.tgz \(per its OCI manifest\) from .* does not match its digest/,
     );

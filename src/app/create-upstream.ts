@@ -37,7 +37,9 @@ export function createUpstream(
       http,
       bus,
     });
-    return createOciUpstream(client, repo.charts, store);
+    return createOciUpstream(client, repo.charts, store, {
+      maxProvenanceBytes: deps.limits.provSize,
+    });
   }
   const client = createClassicRepoClient({
     url: upstream.url,

@@ -19,6 +19,7 @@ export function createOciUpstream(
   client: OciRegistryClient,
   charts: readonly string[],
   store: Store,
+  limits: { maxProvenanceBytes: number },
 ): MirrorUpstream {
   let previous: OciIndexBuild | undefined;
   const { registry, namespace } = client.location;
@@ -69,6 +70,7 @@ export function createOciUpstream(
         version: tagToVersion(reference.tag),
         expectedDigest: digest,
         maxChartBytes: maxBytes,
+        maxProvenanceBytes: limits.maxProvenanceBytes,
         signal,
       });
       await store.putDocument(
@@ -92,6 +94,7 @@ export function createOciUpstream(
         signal,
       });
       await storeProvenance(client, store, chart, manifest, {
+        maxBytes: limits.maxProvenanceBytes,
         what: `provenance of ${what}`,
         signal,
       });

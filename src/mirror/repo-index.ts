@@ -90,7 +90,7 @@ export function createRepoIndex(options: RepoIndexOptions): RepoIndex {
     logger,
     now,
     asked: () => upstreams.reduce((sum, u) => sum + u.asked, 0),
-    servedFrom: () => (served.current()?.from ?? []).map((p) => upstreams[p]?.client.url ?? ''),
+    servedFrom: () => (served.current()?.from ?? []).flatMap((p) => upstreams[p]?.client.url ?? []),
     ...(options.replica ? { replica: options.replica } : {}),
   });
   // A refresh stores the index for every client after the one that asked: clients with

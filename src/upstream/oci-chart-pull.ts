@@ -14,8 +14,8 @@ export interface ChartPullRequest {
   expectedDigest?: Sha256Digest;
   maxChartBytes: number;
   maxConfigBytes?: number;
-  /** A signed chart's provenance file, the manifest's second layer: a few KiB. */
-  maxProvenanceBytes?: number;
+  /** A signed chart's provenance file, the manifest's second layer (`limits.provSize`). */
+  maxProvenanceBytes: number;
   signal?: AbortSignal;
 }
 
@@ -60,14 +60,12 @@ export async function pullChartVersion(
     signal,
   });
   const provenance = await storeProvenance(client, store, chart, manifest, {
-    maxBytes: request.maxProvenanceBytes ?? defaultMaxProvenanceBytes,
+    maxBytes: request.maxProvenanceBytes,
     what: `provenance of ${what}`,
     signal,
   });
   return { manifest, config, chart: stored, ...(provenance ? { provenance } : {}) };
 }
-
-const defaultMaxProvenanceBytes = 1024 * 1024;
 
 /** The manifest's provenance layer in the store, verified; undefined for an unsigned chart. */
 export async function storeProvenance(
@@ -75,13 +73,9 @@ export async function storeProvenance(
   store: Store,
   chart: string,
   manifest: FetchedManifest,
-  request: { maxBytes?: number; what: string; signal?: AbortSignal | undefined },
+  request: { maxBytes: number; what: string; signal?: AbortSignal | undefined },
 ): Promise<BlobInfo | undefined> {
   const layer = manifest.chart.provenance;
   if (!layer) return undefined;
-  return client.storeBlob(store, chart, layer, {
-    maxBytes: request.maxBytes ?? defaultMaxProvenanceBytes,
-    what: request.what,
-    signal: request.signal,
-  });
+  return client.storeBlob(store, chart, layer, request);
 }
